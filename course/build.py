@@ -1,0 +1,222 @@
+"""Build the course's notebooks from its data: one generator, three editions.
+
+- ``source/<assignment>/<assignment>.ipynb`` — nbgrader's instructor version (solutions, hidden tests,
+  rubrics), from which ``nbgrader generate_assignment`` makes the student release;
+- ``notebooks/<assignment>.ipynb`` — the self-study edition (instant self-check, no answers in the file),
+  and ``notebooks/index.ipynb``, the start page linking every unit;
+- ``solutions/<assignment>.ipynb`` — the instructor version executed **without** a copy of the book, so
+  its outputs never carry the book's text.
+
+Notebooks are generated, never hand-copied: ``course build`` writes them and :func:`stale` says which
+committed file no longer matches the data.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from .units import PART_TITLES, Unit, all_units, parts
+
+ROOT = Path(__file__).resolve().parent.parent
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+EDITIONS = ("source", "selfstudy")
+
+
+# -- one unit, one edition ----------------------------------------------------------------------------
+def unit_cells(unit: Unit, edition: str) -> list:
+    """The unit's cells for ``edition`` ("source" = nbgrader instructor version, "selfstudy")."""
+    from .nbcells import cells_for
+
+    if edition not in EDITIONS:
+        raise ValueError(f"edition must be one of {EDITIONS}")
+    cells = [
+        new_markdown_cell(f"# {unit.heading}\n\n{unit.intro_markdown()}"),
+        new_markdown_cell(_HOW_TO[edition]),
+        new_code_cell(f'import course\n\nunit = course.unit("{unit.id}")\nunit.book_status()'),
+    ]
+    for n, r in enumerate(unit.readings, 1):
+        where = f" — “{r.section}”" if r.section else ""
+        cells.append(new_markdown_cell(f"## Reading {n}{where}"))
+        cells.append(new_code_cell(f'unit.reading("{r.id}")'))
+    if unit.widgets or unit.charts:
+        cells.append(new_markdown_cell("## Explore"))
+    for k, spec in enumerate(unit.widgets):
+        cells.append(new_code_cell(f"unit.widget({k})  # {spec.get('kind')}"))
+    for k, spec in enumerate(unit.charts):
+        if spec.get("caption"):
+            cells.append(new_markdown_cell(spec["caption"]))
+        cells.append(new_code_cell(f"unit.chart({k})  # {spec['builder']}"))
+    cells.append(new_markdown_cell("## Questions" if edition == "selfstudy" else "## Graded questions"))
+    for qid in unit.graded:
+        cells.extend(cells_for(qid, edition))
+    cells.append(new_markdown_cell(unit.further_markdown()))
+    return cells
+
+
+_HOW_TO = {
+    "source": ("**How this notebook works.** Run the cells from the top (Shift+Enter). Readings show passages "
+               "from your own copy of the book when one is attached, and a summary otherwise. Answer each graded "
+               "question in the cell that says `YOUR ANSWER`; the cell after it checks only the *form* of your "
+               "answer — your score comes when the notebook is graded. Do not delete or rename cells."),
+    "selfstudy": ("**How this notebook works.** Run the cells from the top (Shift+Enter). Readings show passages "
+                  "from your own copy of the book when one is attached, and a summary otherwise. Each question "
+                  "checks your answer at once and explains it after you try. Worked answers are in `solutions/`. "
+                  "On Binder nothing is saved when the session ends: download your notebook to keep it."),
+}
+
+
+def unit_notebook(unit: Unit, edition: str) -> nbformat.NotebookNode:
+    """The whole notebook, with deterministic cell ids and (source edition) nbgrader metadata on every cell."""
+    nb = new_notebook(cells=unit_cells(unit, edition))
+    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"},
+                   "course": {"unit": unit.id, "edition": edition}}
+    for n, cell in enumerate(nb.cells):
+        cell.id = f"{unit.id}-{n:02d}"
+        if edition == "source" and "nbgrader" not in cell.metadata:
+            cell.metadata["nbgrader"] = {"grade": False, "solution": False, "locked": True,
+                                         "grade_id": f"{unit.id}-cell-{n:02d}", "schema_version": 3}
+        if edition == "selfstudy":
+            cell.metadata.pop("nbgrader", None)
+    return nb
+
+
+def index_notebook(units: list[Unit] | None = None) -> nbformat.NotebookNode:
+    """The course's start page: every module and unit, with links to the self-study notebooks."""
+    units = all_units() if units is None else units
+    lines = ["# Stalin in Power — the course",
+             "",
+             "A course on Robert C. Tucker's *Stalin in Power: The Revolution from Above, 1928–1941* (1990). "
+             "Each unit follows one chapter: readings from **your own copy** of the book (attach it once below; "
+             "without it you see our summaries), widgets to explore, sourced charts, and questions that check "
+             "themselves. The book itself is not part of the course.",
+             ""]
+    for module in parts():
+        members = [u for u in units if u.part == module.number]
+        if not members:
+            continue
+        lines += [f"## {PART_TITLES[module.number]}", ""]
+        lines += [f"- [{u.heading}]({u.assignment}.ipynb)" for u in members]
+        lines.append("")
+    lines += ["## Your copy of the book", "",
+              "Run the cell below to see whether a copy is attached, and to attach one (.txt or .epub). "
+              "On Binder, sessions end after about ten idle minutes and keep nothing: download your work."]
+    nb = new_notebook(cells=[new_markdown_cell("\n".join(lines)),
+                             new_code_cell("import course\n\ncourse.unit(course.units.all_units()[0].id).book_status()")])
+    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
+    for n, cell in enumerate(nb.cells):
+        cell.id = f"index-{n:02d}"
+    return nb
+
+
+# -- files ---------------------------------------------------------------------------------------------
+def source_path(unit: Unit, root: Path = ROOT) -> Path:
+    return root / "source" / unit.assignment / f"{unit.assignment}.ipynb"
+
+
+def selfstudy_path(unit: Unit, root: Path = ROOT) -> Path:
+    return root / "notebooks" / f"{unit.assignment}.ipynb"
+
+
+def solution_path(unit: Unit, root: Path = ROOT) -> Path:
+    return root / "solutions" / f"{unit.assignment}.ipynb"
+
+
+def _dump(nb) -> str:
+    return nbformat.writes(nb, version=4) + ("" if nbformat.writes(nb).endswith("\n") else "\n")
+
+
+def write_notebooks(units: list[Unit] | None = None, root: Path = ROOT) -> list[Path]:
+    """Write the source and self-study editions and the start page; return the files written."""
+    units = all_units() if units is None else units
+    written = []
+    for unit in units:
+        for path, nb in ((source_path(unit, root), unit_notebook(unit, "source")),
+                         (selfstudy_path(unit, root), unit_notebook(unit, "selfstudy"))):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(_dump(nb), encoding="utf-8")
+            written.append(path)
+    index = root / "notebooks" / "index.ipynb"
+    index.parent.mkdir(parents=True, exist_ok=True)
+    index.write_text(_dump(index_notebook(units)), encoding="utf-8")
+    return written + [index]
+
+
+def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 120, book: str | None = None) -> nbformat.NotebookNode:
+    """Run ``nb`` top to bottom in a fresh kernel. ``book``: a path for COURSE_BOOK, or None for no copy."""
+    from nbclient import NotebookClient
+
+    env_backup = {k: os.environ.get(k) for k in ("COURSE_BOOK", "XDG_CONFIG_HOME")}
+    with tempfile.TemporaryDirectory() as cfg:
+        try:
+            os.environ["XDG_CONFIG_HOME"] = cfg  # no remembered copy either
+            if book:
+                os.environ["COURSE_BOOK"] = str(book)
+            else:
+                os.environ.pop("COURSE_BOOK", None)
+            NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+        finally:
+            for k, v in env_backup.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+    return nb
+
+
+def write_solutions(units: list[Unit] | None = None, root: Path = ROOT) -> list[Path]:
+    """Execute each source notebook without a book and save it under solutions/ (widget state dropped)."""
+    units = all_units() if units is None else units
+    written = []
+    for unit in units:
+        nb = unit_notebook(unit, "source")
+        with tempfile.TemporaryDirectory() as work:
+            execute(nb, Path(work))
+        nb.metadata.pop("widgets", None)
+        nb.metadata["course"]["edition"] = "solution"
+        path = solution_path(unit, root)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_dump(nb), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _sources_of(nb) -> list[tuple[str, str]]:
+    return [(c.cell_type, c.source) for c in nb.cells]
+
+
+def stale(units: list[Unit] | None = None, root: Path = ROOT) -> list[str]:
+    """Committed notebooks that no longer match the data (``course build`` fixes them)."""
+    units = all_units() if units is None else units
+    problems = []
+    for unit in units:
+        checks = [(source_path(unit, root), unit_notebook(unit, "source"), False),
+                  (selfstudy_path(unit, root), unit_notebook(unit, "selfstudy"), False),
+                  (solution_path(unit, root), unit_notebook(unit, "source"), True)]
+        for path, want, cells_only in checks:
+            if not path.exists():
+                problems.append(f"{path.relative_to(root)}: missing")
+                continue
+            have = nbformat.read(path, as_version=4)
+            same = _sources_of(have) == _sources_of(want) if cells_only else _dump(have) == _dump(want)
+            if not same:
+                problems.append(f"{path.relative_to(root)}: stale (run `course build`)")
+    index = root / "notebooks" / "index.ipynb"
+    if not index.exists() or index.read_text(encoding="utf-8") != _dump(index_notebook(units)):
+        problems.append("notebooks/index.ipynb: stale (run `course build`)")
+    return problems
+
+
+def outputs_text(nb) -> str:
+    """All text of a notebook's outputs (to check that no book passage was saved in them)."""
+    out = []
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            out.append(o.get("text", "") if isinstance(o.get("text"), str) else "".join(o.get("text", [])))
+            for v in (o.get("data") or {}).values():
+                out.append(v if isinstance(v, str) else json.dumps(v))
+    return "\n".join(out)
