@@ -1,0 +1,123 @@
+"""``course`` — the instructor's command line, a thin layer over nbgrader and the package.
+
+    course validate [UNIT ...]   check data, notebooks, solutions and releases; non-zero exit on failure
+    course build [UNIT ...]      write source/ and notebooks/, execute solutions/, run generate_assignment
+    course demo [UNIT]           rehearse a whole class on a scratch copy: submissions, autograde, feedback
+    course report [ASSIGNMENT]   totals per student, difficulty per question: CSV + charts
+    course units                 list the units and their assignments
+
+UNIT is a unit id (``ch04``) or an assignment name (``p2-ch04-second-revolution``); default: all.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .units import Unit, all_units
+
+
+def _select(names: list[str]) -> list[Unit]:
+    units = all_units()
+    if not names:
+        return units
+    by_key = {u.id: u for u in units} | {u.assignment: u for u in units}
+    missing = [n for n in names if n not in by_key]
+    if missing:
+        raise SystemExit(f"course: no unit {', '.join(missing)}; units: {', '.join(u.id for u in units)}")
+    return [by_key[n] for n in names]
+
+
+def _table(rows: list[tuple[str, str, str]]) -> str:
+    w0 = max([len(r[0]) for r in rows] + [5])
+    w1 = max([len(r[1]) for r in rows] + [5])
+    lines = [f"{'check':<{w0}}  {'status':<{w1}}  detail", "-" * (w0 + w1 + 12)]
+    lines += [f"{a:<{w0}}  {b:<{w1}}  {c}" for a, b, c in rows]
+    return "\n".join(lines)
+
+
+def cmd_units(args) -> int:
+    for u in all_units():
+        print(f"{u.id}  {u.assignment:<45} {u.heading}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from .validate import validate
+
+    t = time.perf_counter()
+    rows = validate(_select(args.units), book=args.book, execute=not args.quick)
+    print(_table([(r.check, "ok" if r.ok else "FAIL", r.detail) for r in rows]))
+    failed = [r for r in rows if not r.ok]
+    print(f"\n{len(rows) - len(failed)} passed, {len(failed)} failed ({time.perf_counter() - t:.0f} s)")
+    return 1 if failed else 0
+
+
+def cmd_build(args) -> int:
+    from . import build
+    from .classroom import Classroom
+
+    units = _select(args.units)
+    written = build.write_notebooks(units if args.units else None)
+    print(f"wrote {len(written)} notebooks (source/, notebooks/)")
+    if not args.no_solutions:
+        for path in build.write_solutions(units):
+            print(f"executed {path.relative_to(build.ROOT)}")
+    if not args.no_release:
+        room = Classroom(build.ROOT)
+        for u in units:
+            room.generate(u.assignment)
+            print(f"released release/{u.assignment}/")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    summary = run_demo(args.unit, students=args.students, where=args.dir)
+    print(summary.table())
+    print(f"\ncourse directory: {summary.root}\nfeedback: {summary.root / 'feedback'}\nreport: {summary.report_dir}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .report import write_report
+
+    out = write_report(Path(args.root), Path(args.out), assignments=args.assignments or None)
+    for path in out:
+        print(f"wrote {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="course", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("units", help="list units")
+    p.set_defaults(func=cmd_units)
+    p = sub.add_parser("validate", help="check data, notebooks, solutions and releases")
+    p.add_argument("units", nargs="*")
+    p.add_argument("--book", help="path to a copy of the book (default: $COURSE_BOOK or the attached copy)")
+    p.add_argument("--quick", action="store_true", help="skip executing notebooks and nbgrader runs")
+    p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("build", help="write notebooks, solutions and releases")
+    p.add_argument("units", nargs="*")
+    p.add_argument("--no-solutions", action="store_true")
+    p.add_argument("--no-release", action="store_true")
+    p.set_defaults(func=cmd_build)
+    p = sub.add_parser("demo", help="rehearse a class on a scratch copy")
+    p.add_argument("unit", nargs="?", default="ch01")
+    p.add_argument("--students", type=int, default=20)
+    p.add_argument("--dir", help="where to put the scratch course (default: a temporary folder)")
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("report", help="grades from the gradebook: CSV and charts")
+    p.add_argument("assignments", nargs="*")
+    p.add_argument("--root", default=".", help="course directory (default: here)")
+    p.add_argument("--out", default="reports", help="output folder (default: reports/)")
+    p.set_defaults(func=cmd_report)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

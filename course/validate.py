@@ -1,0 +1,135 @@
+"""``course validate``: every check an instructor needs before releasing units.
+
+Data (question bank, datasets, readings), anchors against an attached copy, notebooks up to date with the
+data, and per unit a real nbgrader rehearsal on a scratch course directory: the release must leak no
+solution, hidden test or mark scheme; the instructor solution, submitted as a student, must earn full
+auto-graded marks; the untouched release must earn zero.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .units import Unit
+
+REGIONS = [("### BEGIN SOLUTION", "### END SOLUTION"), ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"),
+           ("=== BEGIN MARK SCHEME ===", "=== END MARK SCHEME ===")]
+
+
+@dataclass
+class Row:
+    check: str
+    ok: bool
+    detail: str = ""
+
+
+def _row(check: str, problems: list[str], ok_detail: str = "") -> Row:
+    if problems:
+        more = f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
+        return Row(check, False, "; ".join(problems[:3]) + more)
+    return Row(check, True, ok_detail)
+
+
+def check_data(units: list[Unit]) -> list[Row]:
+    from . import data, questions
+
+    rows = [_row("question bank", questions.validate_bank())]
+    problems = []
+    for name in data.names():
+        problems += [f"{name}: {p}" for p in data.validate(name)]
+    rows.append(_row("datasets", problems, f"{len(data.names())} datasets"))
+    bank_ids = {q.id for q in questions.all_questions()}
+    probs = []
+    for u in units:
+        for r in u.readings:
+            probs += r.problems()
+        if len(u.readings) < 3:
+            probs.append(f"{u.id}: {len(u.readings)} readings (at least 3)")
+        for qid in u.graded + [w["question"] for w in u.widgets if w.get("question")]:
+            if qid not in bank_ids:
+                probs.append(f"{u.id}: question {qid} is not in the bank")
+    rows.append(_row("units: readings and question ids", probs, f"{len(units)} units"))
+    return rows
+
+
+def check_anchors(units: list[Unit], book_path: str | None) -> Row:
+    from . import book as _book
+    from .readings import check_all
+
+    try:
+        b = _book.open_book(book_path) if book_path else _book.current_book()
+    except _book.BookError as exc:
+        return Row("readings resolve in the book", False, str(exc).splitlines()[0])
+    if b is None:
+        return Row("readings resolve in the book", True, "skipped: no copy attached (use --book or COURSE_BOOK)")
+    ids = {r.id for u in units for r in u.readings}
+    problems = [p for p in check_all(b) if p.split(":")[0] in ids]
+    return _row("readings resolve in the book", problems, f"{len(ids)} readings")
+
+
+def check_fresh(units: list[Unit]) -> Row:
+    from .build import stale
+
+    return _row("notebooks match the data", stale(units), "source/, notebooks/, solutions/")
+
+
+def release_leaks(source_nb, release_nb) -> list[str]:
+    """What of the instructor's version shows in the student release (should be nothing)."""
+    text = nbformat.writes(release_nb)
+    leaks = [f"marker {begin!r} left in the release" for begin, _ in REGIONS if begin in text]
+    released_sources = "\n".join(c.source for c in release_nb.cells)
+    for cell in source_nb.cells:
+        for begin, end in REGIONS:
+            for region in re.findall(re.escape(begin) + r"(.*?)" + re.escape(end), cell.source, flags=re.S):
+                for line in region.splitlines():
+                    line = line.strip()
+                    if len(line) >= 12 and not line.startswith("#") and line in released_sources:
+                        leaks.append(f"{cell.metadata.get('nbgrader', {}).get('grade_id')}: {line[:60]!r} is in the release")
+    return leaks
+
+
+def rehearse(unit: Unit) -> list[Row]:
+    """Generate the release, then autograde the solution (full marks) and the untouched release (zero)."""
+    from .classroom import Classroom, NbgraderError
+
+    a = unit.assignment
+    room = Classroom.scratch()
+    src = room.add_unit(unit)
+    try:
+        release = room.generate(a) / f"{a}.ipynb"
+    except NbgraderError as exc:
+        return [Row(f"{unit.id}: generate_assignment", False, str(exc).splitlines()[0])]
+    rows = [Row(f"{unit.id}: generate_assignment", True, f"release/{a}/")]
+    source_nb, release_nb = nbformat.read(src, 4), nbformat.read(release, 4)
+    rows.append(_row(f"{unit.id}: release leaks nothing", release_leaks(source_nb, release_nb)))
+    room.submit("solution", a, src)
+    room.submit("blank", a, release)
+    proc = room.autograde(a)
+    scores = room.scores(a)
+    auto_max = _auto_max(room, a)
+    sol, blank = scores.get("solution"), scores.get("blank")
+    if sol is None or blank is None:
+        return rows + [Row(f"{unit.id}: autograde", False, (proc.stderr or proc.stdout)[-300:])]
+    rows.append(Row(f"{unit.id}: solution earns full marks", abs(sol.auto_score - auto_max) < 1e-6,
+                    f"{sol.auto_score:g}/{auto_max:g} auto-graded points"))
+    rows.append(Row(f"{unit.id}: blank release earns zero", blank.auto_score == 0, f"{blank.auto_score:g} points"))
+    return rows
+
+
+def _auto_max(room, assignment: str) -> float:
+    with room.gradebook() as gb:
+        a = gb.find_assignment(assignment)
+        return sum(gc.max_score for nb in a.notebooks for gc in nb.grade_cells if gc.cell_type == "code")
+
+
+def validate(units: list[Unit], book: str | None = None, execute: bool = True) -> list[Row]:
+    rows = check_data(units)
+    rows.append(check_anchors(units, book))
+    rows.append(check_fresh(units))
+    if execute:
+        for u in units:
+            rows.extend(rehearse(u))
+    return rows

@@ -1,0 +1,97 @@
+"""Helpers for real-browser tests: a JupyterLab server from this project, and Debian's Chromium.
+
+Chromium comes from Debian (``apt-get install chromium``); Playwright drives it via ``executable_path``,
+since Playwright's own browser download is blocked here. Outside CI a missing Chromium skips the tests;
+under ``CI=true`` it fails them.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARTIFACTS = ROOT / "artifacts"
+
+
+def require_chromium() -> str:
+    if not Path(CHROMIUM).exists():
+        msg = "Debian's chromium is not installed (apt-get install chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(msg + " — CI must install it (.ci/run does)")
+        pytest.skip(msg)
+    pytest.importorskip("playwright.sync_api")
+    return CHROMIUM
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def jupyterlab(root: Path = ROOT, env: dict | None = None, token: str = "course-test-token"):
+    """A JupyterLab server on a free loopback port, started like `make lab` does; yields its base URL."""
+    port = free_port()
+    cmd = [str(Path(sys.executable).with_name("jupyter")), "lab", "--no-browser", "--allow-root",
+           f"--ServerApp.root_dir={root}", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
+           f"--IdentityProvider.token={token}", "--LabApp.default_url=/lab/tree/notebooks/index.ipynb"]
+    run_env = {**os.environ, **(env or {})}
+    # fresh user settings and workspaces: no restored layout from an earlier run
+    scratch = Path(tempfile.mkdtemp(prefix="lab-user-"))
+    run_env.setdefault("JUPYTERLAB_SETTINGS_DIR", str(scratch / "settings"))
+    run_env.setdefault("JUPYTERLAB_WORKSPACES_DIR", str(scratch / "workspaces"))
+    log = open(ARTIFACTS.mkdir(parents=True, exist_ok=True) or ARTIFACTS / f"jupyterlab-{port}.log", "w")
+    proc = subprocess.Popen(cmd, cwd=root, env=run_env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    raise RuntimeError(f"JupyterLab did not start; see {log.name}")
+                time.sleep(0.5)
+        yield url, token
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@contextlib.contextmanager
+def chromium_page(viewport=(1400, 1000)):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=require_chromium(), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+            yield page
+        finally:
+            browser.close()
+
+
+def shot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
