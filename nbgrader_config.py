@@ -28,3 +28,11 @@ c.LimitOutput.max_traceback = 50
 
 c.ClearSolutions.code_stub = {"python": "# YOUR ANSWER HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Feedback shows each question's explanation and citation, never the hidden tests (nbgrader #917).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "course.feedback.HideHiddenTests",
+    "course.feedback.AddExplanations",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

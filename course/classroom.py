@@ -26,7 +26,16 @@ import nbformat
 from .build import ROOT, source_path, unit_notebook
 from .units import Unit, unit as get_unit
 
-NBGRADER = str(Path(sys.executable).with_name("nbgrader"))
+BIN = Path(sys.executable).parent
+NBGRADER = str(BIN / "nbgrader")
+
+
+def _ensure_bin_on_path() -> None:
+    """nbgrader runs ``alembic`` (and kernels) from PATH: make this environment's bin/ visible even when
+    the environment is not activated (``.venv/bin/python -m course …``)."""
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if str(BIN) not in parts:
+        os.environ["PATH"] = os.pathsep.join([str(BIN), *parts])
 
 
 class NbgraderError(RuntimeError):
@@ -47,6 +56,7 @@ class Classroom:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).resolve()
+        _ensure_bin_on_path()
         if not (self.root / "nbgrader_config.py").exists():
             raise FileNotFoundError(f"{self.root} has no nbgrader_config.py: not a course directory.")
 
@@ -159,4 +169,5 @@ class Classroom:
         with self.gradebook() as gb:
             grade = gb.find_grade(grade_id, notebook, assignment, student)
             grade.manual_score = score
+            grade.needs_manual_grade = False  # as formgrader does when a grader saves a score
             gb.db.commit()

@@ -25,7 +25,7 @@ def collect(root: Path, assignments: list[str] | None = None) -> tuple[list[dict
             for sub in gb.assignment_submissions(name):
                 grades.append({"student": sub.student.id, "assignment": name, "score": round(sub.score, 2),
                                "max_score": sub.max_score, "auto_score": round(sub.code_score, 2),
-                               "manual_pending": sub.needs_manual_grade, "late": sub.late})
+                               "manual_pending": sub.needs_manual_grade, "seconds_late": round(sub.total_seconds_late)})
                 for nb in sub.notebooks:
                     for g in nb.grades:
                         per_q.setdefault(g.name, []).append(g.score or 0.0)

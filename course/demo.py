@@ -1,0 +1,119 @@
+"""``course demo``: a whole class, rehearsed on a scratch copy in about a minute.
+
+A synthetic class answers one unit — some perfectly, some partly, some wrongly, some not at all, one
+with an essay — and the real nbgrader pipeline runs on it: ``generate_assignment``, ``autograde``,
+``generate_feedback``, then ``course report``. The summary table is what an instructor would see.
+"""
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .classroom import Classroom
+from .units import unit as get_unit
+
+ESSAY = ("In this chapter the state drives change from above. The author links it to older patterns of "
+         "state-building, and the evidence in the readings supports that reading in three ways. ") * 4
+
+
+@dataclass
+class DemoSummary:
+    root: Path
+    assignment: str
+    rows: list[dict] = field(default_factory=list)
+    report_dir: Path | None = None
+
+    def table(self) -> str:
+        lines = [f"{'student':<12} {'profile':<9} {'auto':>9} {'total':>9}  manual grading",
+                 "-" * 58]
+        for r in self.rows:
+            lines.append(f"{r['student']:<12} {r['profile']:<9} {r['auto']:>9} {r['total']:>9}  "
+                         f"{'pending' if r['manual_pending'] else '-'}")
+        return "\n".join(lines)
+
+
+def answer_cells(nb) -> dict[str, int]:
+    """grade_id -> index of each cell a student answers (nbgrader ``solution`` cells)."""
+    return {c.metadata["nbgrader"]["grade_id"]: i for i, c in enumerate(nb.cells)
+            if c.metadata.get("nbgrader", {}).get("solution")}
+
+
+def student_notebook(source_nb, release_nb, answered: set[str], wrong: set[str], essay: bool):
+    """The release with the instructor's answers in ``answered`` cells, a wrong-but-well-formed answer
+    in ``wrong`` cells (the solution with its values swapped), and optionally an essay."""
+    nb = nbformat.from_dict(release_nb)
+    src = answer_cells(source_nb)
+    for gid, i in answer_cells(nb).items():
+        cell, sol = nb.cells[i], source_nb.cells[src[gid]]
+        if cell.cell_type == "markdown":
+            if essay:
+                cell.source = ESSAY
+            continue
+        if gid in answered:
+            cell.source = _strip_markers(sol.source)
+        elif gid in wrong:
+            cell.source = _wrong(_strip_markers(sol.source))
+    return nb
+
+
+def _strip_markers(source: str) -> str:
+    return "\n".join(line for line in source.splitlines() if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+
+
+def _wrong(source: str) -> str:
+    """A well-formed but wrong answer: numbers shifted, quoted choices rotated."""
+    source = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)", lambda m: str(float(m.group(1)) * 3 + 7), source)
+    strings = re.findall(r"\"([^\"\n]+)\"", source)
+    values = sorted(set(strings))
+    if len(values) > 1:
+        rot = {v: values[(k + 1) % len(values)] for k, v in enumerate(values)}
+        source = re.sub(r"\"([^\"\n]+)\"", lambda m: f"\"{rot[m.group(1)]}\"", source)
+    return source
+
+
+def class_profiles(n: int, seed: int = 1930) -> list[str]:
+    base = ["perfect", "blank", "partial", "wrong"]
+    rng = random.Random(seed)
+    return base[:n] + [rng.choice(["perfect", "partial", "partial", "wrong", "blank"]) for _ in range(max(0, n - 4))]
+
+
+def run_demo(unit_id: str = "ch01", students: int = 20, where: str | Path | None = None, seed: int = 1930) -> DemoSummary:
+    unit = get_unit(unit_id)
+    a = unit.assignment
+    room = Classroom.scratch([unit.id], where=where)
+    release = room.generate(a)
+    source_nb = nbformat.read(room.root / "source" / a / f"{a}.ipynb", 4)
+    release_nb = nbformat.read(release / f"{a}.ipynb", 4)
+    gids = [g for g, i in answer_cells(source_nb).items() if source_nb.cells[i].cell_type == "code"]
+    rng = random.Random(seed)
+    profiles = {}
+    for k, profile in enumerate(class_profiles(students, seed), 1):
+        student = f"student{k:02d}"
+        if profile == "perfect":
+            answered, wrong = set(gids), set()
+        elif profile == "partial":
+            answered = set(rng.sample(gids, max(1, len(gids) // 2)))
+            wrong = set(gids) - answered
+        elif profile == "wrong":
+            answered, wrong = set(), set(gids)
+        else:
+            answered, wrong = set(), set()
+        nb = student_notebook(source_nb, release_nb, answered, wrong, essay=profile != "blank")
+        room.submit(student, a, nb)
+        profiles[student] = profile
+    room.autograde(a)
+    room.feedback(a)
+    summary = DemoSummary(room.root, a)
+    for student, s in sorted(room.scores(a).items()):
+        summary.rows.append({"student": student, "profile": profiles.get(student, "?"),
+                             "auto": f"{s.auto_score:g}", "total": f"{s.score:g}/{s.max_score:g}",
+                             "manual_pending": s.needs_manual_grade})
+    from .report import write_report
+
+    summary.report_dir = room.root / "reports"
+    write_report(room.root, summary.report_dir, [a])
+    return summary

@@ -1,0 +1,75 @@
+"""Every unit of every module, checked from the data and the generated notebooks (no hand-kept list)."""
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+
+from course import build
+from course.book._toc import CHAPTERS
+from course.units import all_units, parts
+
+UNITS = all_units()
+IDS = [u.id for u in UNITS]
+AUTO_KINDS = {"attribution", "multiple_choice", "numeric", "chronology", "chart"}
+
+
+def test_every_chapter_of_the_book_has_a_unit():
+    assert sorted(u.chapter for u in UNITS) == sorted(CHAPTERS), "units missing for some chapters"
+
+
+def test_modules_follow_the_books_parts():
+    modules = {m.number: [u.chapter for u in m.units] for m in parts()}
+    for n, ch in modules.items():
+        assert all(CHAPTERS[c][1] == n for c in ch), f"module {n} holds a chapter of another part: {ch}"
+    assert [m.title for m in parts()] == ["Introduction", "Part One: The Setting", "Part Two: The First Phase",
+                                          "Part Three: The Second Phase"]
+
+
+@pytest.mark.parametrize("unit", UNITS, ids=IDS)
+def test_unit_meets_the_design_minimums(unit):
+    from course import questions
+
+    assert unit.assignment.startswith(f"p{unit.part}-{unit.id}-"), "assignment names sort in book order, by part"
+    assert 3 <= len(unit.goals) <= 5
+    assert unit.overview.strip() and unit.terms and unit.people
+    assert len(unit.readings) >= 3
+    for r in unit.readings:
+        assert r.problems() == []
+    assert unit.widgets, "at least one widget"
+    qs = [questions.get(q) for q in unit.graded]
+    auto = [q for q in qs if q.kind in AUTO_KINDS]
+    assert len(auto) >= 3 and len({q.kind for q in auto}) >= 2, "at least 3 auto-graded questions of 2 kinds"
+    essays = [q for q in qs if q.kind == "short_answer"]
+    assert essays and all(q.rubric for q in essays), "at least one essay, with a rubric"
+    assert all(q.explanation and q.citation for q in qs)
+    assert unit.further_reading and all(f.get("citation") for f in unit.further_reading)
+
+
+@pytest.mark.parametrize("unit", UNITS, ids=IDS)
+def test_generated_notebooks_carry_the_unit(unit):
+    """Counted from the notebooks themselves: readings, widgets and graded cells are really there."""
+    src = nbformat.read(build.source_path(unit), 4)
+    code = "\n".join(c.source for c in src.cells if c.cell_type == "code")
+    assert len(re.findall(r"unit\.reading\(", code)) == len(unit.readings) >= 3
+    assert len(re.findall(r"unit\.widget\(", code)) == len(unit.widgets) >= 1
+    graded = [c for c in src.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    auto = [c for c in graded if c.cell_type == "code"]
+    manual = [c for c in graded if c.cell_type == "markdown"]
+    assert len(auto) >= 3 and manual, "graded test cells and a manually graded essay"
+    assert all(c.metadata["nbgrader"]["points"] > 0 for c in graded)
+    assert any("BEGIN HIDDEN TESTS" in c.source for c in auto), "hidden tests"
+    assert "Going further" in src.cells[-1].source
+
+
+def test_committed_notebooks_match_the_data():
+    assert build.stale() == []
+
+
+def test_start_page_links_every_unit():
+    index = nbformat.read(build.ROOT / "notebooks" / "index.ipynb", 4)
+    text = index.cells[0].source
+    for u in UNITS:
+        assert f"({u.assignment}.ipynb)" in text
+        assert (build.ROOT / "notebooks" / f"{u.assignment}.ipynb").exists()
