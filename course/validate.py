@@ -39,7 +39,7 @@ def check_data(units: list[Unit]) -> list[Row]:
     rows = [_row("question bank", questions.validate_bank())]
     problems = []
     for name in data.names():
-        problems += [f"{name}: {p}" for p in data.validate(name)]
+        problems += [f"{name}: {p}" for p in data.problems(name)]
     rows.append(_row("datasets", problems, f"{len(data.names())} datasets"))
     bank_ids = {q.id for q in questions.all_questions()}
     probs = []
