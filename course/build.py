@@ -77,7 +77,7 @@ def unit_notebook(unit: Unit, edition: str) -> nbformat.NotebookNode:
                    "course": {"unit": unit.id, "edition": edition}}
     for n, cell in enumerate(nb.cells):
         cell.id = f"{unit.id}-{n:02d}"
-        if edition == "source" and "nbgrader" not in cell.metadata:
+        if edition == "source" and "nbgrader" not in cell.metadata and not cell.metadata.get("course", {}).get("free"):
             cell.metadata["nbgrader"] = {"grade": False, "solution": False, "locked": True,
                                          "grade_id": f"{unit.id}-cell-{n:02d}", "schema_version": 3}
         if edition == "selfstudy":

@@ -115,8 +115,11 @@ class Unit:
 
     def chart(self, key: int | str = 0):
         """The unit's chart ``key`` (position or builder name), built from the sourced datasets."""
+        import altair as alt
+
         from . import charts
 
+        alt.renderers.enable("mimetype")  # JupyterLab's own Vega renderer: draws offline (see README)
         spec = self.charts[key] if isinstance(key, int) else next(c for c in self.charts if c["builder"] == key)
         return getattr(charts, spec["builder"])()
 

@@ -1,0 +1,120 @@
+"""Interactive widgets (ipywidgets 8), each built from the course's data.
+
+- :func:`self_check` — any bank question as an instant self-check (quote matching, timeline, quiz, essay);
+- :func:`answer_helper` — in graded notebooks, pick with the mouse and get the answer line to paste;
+- :class:`ExcerptViewer` — a unit's readings, from the reader's copy or as summaries;
+- :class:`Glossary` — searchable key terms with the chapter that explains each;
+- ``SeriesExplorer`` / ``CollectivizationExplorer`` — move through a sourced series in time.
+
+:func:`from_spec` turns a unit's ``widgets:`` entry into the widget.
+"""
+from __future__ import annotations
+
+import html
+
+import ipywidgets as w
+
+__all__ = ["self_check", "answer_helper", "from_spec", "ExcerptViewer", "Glossary", "SelfCheck",
+           "SeriesExplorer", "CollectivizationExplorer", "glossary_terms"]
+
+
+def __getattr__(name):
+    if name in ("SeriesExplorer", "CollectivizationExplorer"):
+        from . import explorer
+
+        return getattr(explorer, name)
+    if name == "SelfCheck":
+        from .selfcheck import SelfCheck
+
+        return SelfCheck
+    raise AttributeError(name)
+
+
+def self_check(question_id: str):
+    from .selfcheck import SelfCheck
+
+    return SelfCheck(question_id)
+
+
+def answer_helper(question_id: str):
+    """Graded notebooks: choices as controls; the button writes the answer line (nothing is checked)."""
+    import os
+
+    if os.environ.get("NBGRADER_EXECUTION"):
+        return None
+    from .selfcheck import SelfCheck
+
+    return SelfCheck(question_id, graded_helper=True)
+
+
+class ExcerptViewer(w.VBox):
+    """Pick one of a unit's readings; see the passage from the attached copy, or our summary."""
+
+    def __init__(self, readings) -> None:
+        from ..readings import show
+
+        self._show = show
+        self.readings = list(readings)
+        self.picker = w.Dropdown(options=[(f"{r.section or 'Opening'} — {r.id}", r.id) for r in self.readings],
+                                 description="Reading", style={"description_width": "initial"})
+        self.view = w.HTML()
+        self.picker.observe(lambda _: self.refresh(), names="value")
+        self.refresh()
+        super().__init__([self.picker, self.view])
+
+    def refresh(self) -> None:
+        r = next(r for r in self.readings if r.id == self.picker.value)
+        self.view.value = self._show(r)._repr_html_()
+
+
+def glossary_terms() -> dict[str, dict]:
+    """Every defined term (course/content/glossary*.yaml), keyed by term."""
+    from ..content import HERE, load_yaml
+
+    out: dict[str, dict] = {}
+    for path in sorted(HERE.glob("glossary*.yaml")):
+        data = load_yaml(path) or []
+        entries = data if isinstance(data, list) else [{"term": k, **v} for k, v in data.items()]
+        for e in entries:
+            out.setdefault(str(e["term"]), e)
+    return out
+
+
+class Glossary(w.VBox):
+    """A search box over the glossary; each entry says which chapter explains it."""
+
+    def __init__(self, terms: list[str] | None = None) -> None:
+        self.entries = glossary_terms()
+        self.only = terms
+        self.search = w.Text(description="Search terms", placeholder="e.g. kulak, NEP, troika",
+                             style={"description_width": "initial"}, continuous_update=True)
+        self.results = w.HTML()
+        self.search.observe(lambda _: self.refresh(), names="value")
+        self.refresh()
+        super().__init__([self.search, self.results])
+
+    def matches(self) -> list[dict]:
+        q = self.search.value.strip().lower()
+        pool = [self.entries[t] for t in (self.only or self.entries) if t in self.entries]
+        return [e for e in pool if not q or q in str(e["term"]).lower() or q in str(e.get("definition", "")).lower()]
+
+    def refresh(self) -> None:
+        rows = "".join(f"<dt><b>{html.escape(str(e['term']))}</b> <small>(ch. {e.get('chapter', '?')})</small></dt>"
+                       f"<dd>{html.escape(str(e.get('definition', '')))}</dd>" for e in self.matches())
+        self.results.value = f"<dl role='list'>{rows or '<i>No term matches.</i>'}</dl>"
+
+
+def from_spec(spec: dict, unit=None):
+    """The widget a unit's data asks for."""
+    kind = spec.get("kind")
+    if kind in ("quote_matcher", "timeline", "quiz"):
+        return self_check(spec["question"])
+    if kind == "explorer":
+        from .explorer import CollectivizationExplorer
+
+        return CollectivizationExplorer()
+    if kind == "excerpt_viewer":
+        return ExcerptViewer(unit.readings)
+    if kind == "glossary":
+        return Glossary(unit.terms if unit else None)
+    raise ValueError(f"unknown widget kind {kind!r}")
