@@ -50,7 +50,7 @@ class SelfCheck(w.VBox):
         self.check_button.on_click(lambda _: self.check())
         self.reset_button.on_click(lambda _: self.reset())
         super().__init__([*self.controls, w.HBox([self.check_button, self.reset_button]), self.score_label,
-                          self.feedback], layout=w.Layout(gap="6px"))
+                          self.feedback])
 
     # -- building --------------------------------------------------------------------------------------
     def _build_controls(self) -> list[w.Widget]:

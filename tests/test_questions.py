@@ -1,0 +1,209 @@
+"""The question bank: schema validation, the quote bank against the book, scoring, widgets, no spoilers."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from course import grading, questions
+from course.questions import problems_of
+
+
+# -- schema -----------------------------------------------------------------------------------------------
+def test_the_real_bank_validates():
+    assert questions.validate_bank() == []
+
+
+GOOD = {"id": "t-q1", "kind": "multiple_choice", "unit": "ch04", "points": 2, "prompt": "p", "explanation": "e",
+        "citation": {"chapter": 4, "section": "The Shakhty Case"}, "choices": ["a", "b"], "answer": "a"}
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"kind": "essay"}, "unknown kind"),
+    ({"answer": "c"}, "not among the choices"),
+    ({"citation": {"chapter": 23}}, "chapter 0-22"),
+    ({"prompt": ""}, "missing prompt"),
+    ({"kind": "attribution", "items": ["q-nobody-said-this"], "choices": ["Stalin"]}, "not in the quote"),
+    ({"kind": "chronology", "events": ["no-such-event", "x", "y"]}, "not in the timeline"),
+    ({"kind": "short_answer"}, "needs a rubric"),
+])
+def test_malformed_entries_are_rejected(change, message):
+    probs = problems_of([{**GOOD, **change}], {}, {"a", "b", "c"})
+    assert any(message in p for p in probs), probs
+    assert problems_of([GOOD], {}, set()) == []
+
+
+def test_duplicate_ids_are_rejected():
+    assert any("duplicate id" in p for p in problems_of([GOOD, GOOD], {}, set()))
+
+
+def test_attribution_speaker_must_be_a_choice():
+    q = questions.quotes()[0]
+    rec = {**GOOD, "kind": "attribution", "items": [q.id], "choices": ["Nobody"]}
+    assert any("not among the choices" in p for p in problems_of([rec], {q.id: q}, set()))
+
+
+# -- the quote bank -----------------------------------------------------------------------------------------
+def test_quote_bank_size_and_shape():
+    qs = questions.quotes()
+    assert len(qs) >= 60
+    assert all(q.text and q.speaker and q.date and q.occasion and 0 <= q.chapter <= 22 for q in qs)
+    assert all(len(q.text.split()) <= 50 for q in qs)
+    by = {s: sum(1 for q in qs if q.speaker == s) for s in ("Stalin", "Lenin", "Bukharin")}
+    assert by["Stalin"] >= 15 and by["Bukharin"] >= 15, by
+
+
+@pytest.mark.book
+def test_every_quotation_is_in_the_book(shared_book):
+    missing = [q.id for q in questions.quotes() if not shared_book.find(q.text)]
+    assert missing == []
+
+
+@pytest.mark.book
+def test_every_quotation_sits_in_its_chapter(shared_book):
+    wrong = []
+    for q in questions.quotes():
+        chapters = {loc.chapter.number for loc in shared_book.find(q.text) if loc.chapter}
+        if q.chapter not in chapters:
+            wrong.append(f"{q.id}: found in {sorted(chapters)}, data says {q.chapter}")
+    assert wrong == []
+
+
+# -- scoring ------------------------------------------------------------------------------------------------
+def test_scores_and_partial_credit():
+    exp = {1: "Stalin", 2: "Lenin", 3: "Bukharin", 4: "Stalin"}
+    assert grading.score("attribution", exp, exp, points=4, n=4, choices=["Stalin", "Lenin", "Bukharin"]) == 4
+    half = {1: "Stalin", 2: "Lenin", 3: "Stalin", 4: "Lenin"}
+    assert grading.score("attribution", half, exp, points=4, n=4, choices=["Stalin", "Lenin", "Bukharin"]) == 2
+    assert grading.score("chronology", ["A", "B", "C", "D"], ["A", "B", "C", "D"], points=3, n=4) == 3
+    assert 0 < grading.score("chronology", ["B", "A", "C", "D"], ["A", "B", "C", "D"], points=3, n=4) < 3
+    assert grading.score("numeric", 57.5, 57.2, points=2, tolerance=0.5) == 2
+    assert grading.score("numeric", 40, 57.2, points=2, tolerance=0.5) == 0
+    assert grading.score("multiple_choice", "b", "B", points=1, n=4) == 1
+
+
+@pytest.mark.parametrize("kind,answer,kw", [
+    ("attribution", ["Stalin"], {"n": 2, "choices": ["Stalin"]}),
+    ("attribution", {1: "Stalin"}, {"n": 2, "choices": ["Stalin"]}),
+    ("attribution", {1: "Stalin", 2: "Napoleon"}, {"n": 2, "choices": ["Stalin"]}),
+    ("multiple_choice", "Z", {"n": 4}),
+    ("numeric", "57", {}),
+    ("chronology", ["A", "A", "B"], {"n": 3}),
+])
+def test_wrong_form_is_explained(kind, answer, kw):
+    with pytest.raises(grading.AnswerFormError):
+        grading.check_format(kind, answer, **kw)
+
+
+# -- widgets, used as a student would -------------------------------------------------------------------------
+def _first(kind):
+    qs = [q for q in questions.all_questions() if q.kind == kind]
+    if not qs:
+        pytest.skip(f"no {kind} question in the bank")
+    return qs[0]
+
+
+def test_quote_matcher_right_wrong_reset():
+    from course.widgets import self_check
+
+    q = _first("attribution")
+    wdg = self_check(q.id)
+    exp = q.expected()
+    for n, dd in enumerate(wdg.choices, 1):
+        dd.value = exp[n]
+    wdg.check_button.click()
+    assert wdg.score == q.points and "Score" in wdg.score_label.value
+    wrong = [c for c in q.choices]
+    for n, dd in enumerate(wdg.choices, 1):
+        dd.value = next(c for c in wrong if c != exp[n])
+    wdg.check_button.click()
+    assert wdg.score < q.points and q.explanation[:30] in wdg.feedback.value.replace("&#x27;", "'")
+    wdg.reset_button.click()
+    assert wdg.score_label.value == "" and all(dd.value == "— choose —" for dd in wdg.choices)
+
+
+def test_quiz_multiple_choice_and_numeric():
+    from course.widgets import self_check
+
+    q = _first("multiple_choice")
+    wdg = self_check(q.id)
+    wdg.choices[0].value = q.expected()
+    wdg.check_button.click()
+    assert wdg.score == q.points
+    wdg.choices[0].value = next(v for _, v in wdg.choices[0].options if v != q.expected())
+    wdg.check_button.click()
+    assert wdg.score == 0 and "not quite" in wdg.feedback.value
+    q = _first("numeric")
+    wdg = self_check(q.id)
+    wdg.choices[0].value = float(q.answer)
+    wdg.check_button.click()
+    assert wdg.score == q.points
+    wdg.choices[0].value = float(q.answer) + q.tolerance + 1000
+    wdg.check_button.click()
+    assert wdg.score == 0
+
+
+def test_timeline_sorter_with_buttons():
+    from course.widgets import self_check
+
+    q = _first("chronology")
+    wdg = self_check(q.id)
+    start = list(wdg.order)
+    assert start != q.events, "the events start scrambled"
+    wdg.check_button.click()
+    assert wdg.score < q.points
+    for target, e in enumerate(q.events):  # bubble each event up with the ▲ buttons, as a keyboard user would
+        i = wdg.order.index(e)
+        while i > target:
+            wdg.rows_box.children[i].children[0].click()
+            i -= 1
+    wdg.check_button.click()
+    assert wdg.order == q.events and wdg.score == q.points
+    wdg.reset_button.click()
+    assert wdg.order == start
+
+
+def test_answer_helper_writes_the_line_to_paste():
+    from course.widgets import answer_helper
+    from course.nbcells import answer_var
+
+    q = _first("multiple_choice")
+    helper = answer_helper(q.id)
+    helper.choices[0].value = "B"
+    helper.check_button.click()
+    assert f"{answer_var(q)} = &#x27;B&#x27;" in helper.score_label.value or f"{answer_var(q)} = 'B'" in helper.score_label.value
+
+
+def test_glossary_search_and_excerpt_viewer():
+    from course.units import all_units
+    from course.widgets import ExcerptViewer, Glossary
+
+    g = Glossary()
+    assert len(g.entries) >= 40
+    g.search.value = "kulak"
+    assert "kulak" in g.results.value.lower() and len(g.matches()) >= 1
+    g.search.value = "zzzz-nothing"
+    assert "No term matches" in g.results.value
+    unit = all_units()[0]
+    viewer = ExcerptViewer(unit.readings)
+    viewer.picker.value = unit.readings[1].id
+    assert "Summary (our words)" in viewer.view.value  # no copy attached in tests
+
+
+# -- no spoilers in self-study notebooks ---------------------------------------------------------------------
+def test_selfstudy_notebooks_hold_no_answers():
+    from course import build
+    from course.units import all_units
+
+    leaks = []
+    for unit in all_units():
+        text = json.dumps(build.unit_notebook(unit, "selfstudy"))
+        for qid in unit.graded:
+            q = questions.get(qid)
+            if q.kind == "multiple_choice" and q.answer in text:
+                leaks.append(f"{qid}: correct option text")
+            if q.kind == "attribution":
+                for iid in q.items:
+                    if questions.item(iid).text[:40] in text:
+                        leaks.append(f"{qid}: quotation {iid} printed in the notebook")
+    assert leaks == []
