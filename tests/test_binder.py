@@ -83,7 +83,12 @@ def test_repo2docker_reads_the_binder_folder(dockerfile):
 
 
 def test_repo2docker_uses_python_311(dockerfile):
-    assert re.search(r"environment\.py-3\.11[-\w]*\.lock", dockerfile), "the base environment is not Python 3.11"
+    from repo2docker.buildpacks import PythonBuildPack
+
+    # the base environment's lock file, as named (escaped) in the build context: environment.py-3.11-*.lock
+    assert re.search(r"environment-2epy-2d3-2e11-2d[-\w]*lock", dockerfile), "the base environment is not Python 3.11"
+    pack = PythonBuildPack(str(ROOT))
+    assert pack.detect() and pack.binder_dir == "binder" and pack.python_version == "3.11"
     assert (BINDER / "runtime.txt").read_text().strip() == "python-3.11"
 
 
