@@ -106,7 +106,7 @@ def index_notebook(units: list[Unit] | None = None) -> nbformat.NotebookNode:
               "Run the cell below to see whether a copy is attached, and to attach one (.txt or .epub). "
               "On Binder, sessions end after about ten idle minutes and keep nothing: download your work."]
     nb = new_notebook(cells=[new_markdown_cell("\n".join(lines)),
-                             new_code_cell("import course\n\ncourse.unit(course.units.all_units()[0].id).book_status()")])
+                             new_code_cell("import course\n\ncourse.units.book_status()")])
     nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
     for n, cell in enumerate(nb.cells):
         cell.id = f"index-{n:02d}"

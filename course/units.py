@@ -86,15 +86,7 @@ class Unit:
 
     def book_status(self):
         """Whether a copy of the book is attached; without one, the upload box to attach it."""
-        from .book import current_book, how_to_attach, upload_widget
-
-        try:
-            book = current_book()
-        except Exception as exc:  # a configured copy that fails to parse: say so, offer another
-            return _Status(f"Your configured copy could not be read: {exc}", upload=not grading())
-        if book is None:
-            return _Status(how_to_attach(), upload=not grading())
-        return _Status(f"Reading from your copy: {book.source} ({len(book.chapters)} chapters).", upload=False)
+        return book_status()
 
     def widget(self, key: int | str = 0):
         """The unit's widget ``key`` (position in the unit data, its kind, or its question id)."""
@@ -134,6 +126,19 @@ class Unit:
 
     def __repr__(self) -> str:
         return f"<Unit {self.id} {self.heading!r}: {len(self.readings)} readings, {len(self.graded)} questions>"
+
+
+def book_status():
+    """Whether a copy of the book is attached; without one, the upload box to attach it."""
+    from .book import current_book, how_to_attach
+
+    try:
+        book = current_book()
+    except Exception as exc:  # a configured copy that fails to parse: say so, offer another
+        return _Status(f"Your configured copy could not be read: {exc}", upload=not grading())
+    if book is None:
+        return _Status(how_to_attach(), upload=not grading())
+    return _Status(f"Reading from your copy: {book.source} ({len(book.chapters)} chapters).", upload=False)
 
 
 class _Status:
