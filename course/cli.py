@@ -90,6 +90,14 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_lite(args) -> int:
+    from .lite import build_lite, serve_hint
+
+    out = build_lite(Path(args.out), _select(args.units) if args.units else None)
+    print(f"wrote the JupyterLite site to {out}\nserve it: {serve_hint(out)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="course", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -115,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--root", default=".", help="course directory (default: here)")
     p.add_argument("--out", default="reports", help="output folder (default: reports/)")
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("lite", help="build the browser-only (JupyterLite) edition: a static site")
+    p.add_argument("units", nargs="*")
+    p.add_argument("--out", default="lite/_output", help="output folder (default: lite/_output/)")
+    p.set_defaults(func=cmd_lite)
     args = parser.parse_args(argv)
     return args.func(args)
 

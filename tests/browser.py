@@ -50,6 +50,9 @@ def jupyterlab(root: Path = ROOT, env: dict | None = None, token: str = "course-
            f"--ServerApp.root_dir={root}", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
            f"--IdentityProvider.token={token}", "--LabApp.default_url=/lab/tree/notebooks/index.ipynb"]
     run_env = {**os.environ, **(env or {})}
+    # the venv's bin first on PATH, as an activated venv has it: nbgrader's formgrader runs `alembic` from PATH
+    # to create the gradebook, and without it every formgrader page stays at "Loading, please wait..."
+    run_env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), run_env.get("PATH", "")])
     # fresh user settings and workspaces: no restored layout from an earlier run
     scratch = Path(tempfile.mkdtemp(prefix="lab-user-"))
     run_env.setdefault("JUPYTERLAB_SETTINGS_DIR", str(scratch / "settings"))

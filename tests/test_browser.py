@@ -71,9 +71,7 @@ def browser_page():
 
 def _fresh_page(page):
     """A new tab in the same browser: no 'leave page?' dialog from an executed notebook."""
-    fresh = page.context.new_page()
-    fresh.set_viewport_size({"width": 1400, "height": 1000})
-    return fresh
+    return page.context.browser.new_page(viewport={"width": 1400, "height": 1000})
 
 
 def _code_cell(page, source: str):
@@ -88,8 +86,9 @@ def unit_page(lab, browser_page, unit):
     page = browser_page
     t0 = time.perf_counter()
     page.goto(f"{url}/lab/workspaces/learner/tree/notebooks/index.ipynb?reset&token={token}")
-    link = page.locator(f".jp-RenderedMarkdown a[href='{unit.assignment}.ipynb']")
+    link = page.locator(".jp-RenderedMarkdown a", has_text=unit.heading).first
     link.wait_for(timeout=60_000)
+    assert f"/notebooks/{unit.assignment}.ipynb" in (link.get_attribute("href") or "")
     assert page.locator(".jp-RenderedMarkdown h1", has_text="Stalin in Power").count() == 1
     shot(page, "browser-01-start-page")
     link.click()
@@ -146,39 +145,64 @@ def test_chart_is_drawn_offline_with_its_description(unit_page):
     page = unit_page
     out = _code_cell(page, "unit.chart(0)").locator(".jp-OutputArea-output").first
     out.scroll_into_view_if_needed()
-    svg = out.locator(".vega-embed svg.marks")
-    assert svg.count() == 1, "no Vega SVG: the chart did not render (plain text means an Altair/Vega-Lite mismatch)"
-    box = svg.bounding_box()
+    marks = out.locator(".vega-embed canvas.marks, .vega-embed svg.marks")
+    assert marks.count() == 1, "no Vega drawing: the chart did not render (plain text means an Altair/Vega-Lite mismatch)"
+    box = marks.bounding_box()
     assert box and box["width"] > 200 and box["height"] > 100
-    assert out.locator(".vega-embed svg.marks .mark-rect path, .vega-embed svg.marks .mark-rect rect").count() > 0, \
-        "no bars drawn"
-    # a text description for screen readers: Vega puts the Vega-Lite description on the SVG
+    assert marks.evaluate(_INKED) > 2000, "the chart's drawing surface is blank"
+    # a text description for screen readers: Vega puts the Vega-Lite description on the chart's wrapper
     want = charts.describe(charts.congress_chart())
     assert want, "the chart has no description"
-    assert svg.get_attribute("role") == "graphics-document"
-    assert (svg.get_attribute("aria-label") or "").strip() == want.strip()
+    described = out.locator(".vega-embed [role=graphics-document]")
+    assert described.count() == 1
+    assert described.get_attribute("aria-roledescription") == "visualization"
+    assert (described.get_attribute("aria-label") or "").strip() == want.strip()
     shot(page, "browser-04-chart")
+
+
+_INKED = """e => {  // pixels that are not background (canvas), or drawn mark elements x 1000 (SVG)
+    if (e.tagName.toLowerCase() === 'svg') return 1000 * e.querySelectorAll('.mark-rect path, .mark-rect rect').length;
+    const d = e.getContext('2d').getImageData(0, 0, e.width, e.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240)) n++;
+    return n;
+}"""
 
 
 # -- accessibility -------------------------------------------------------------------------------------------
 def test_quote_matcher_works_with_the_keyboard_only(unit_page):
-    """Tab to each choice, ArrowDown to change it, Tab to Check, Enter: the score changes."""
+    """Tab to each choice, Space / ArrowDown / Enter to choose, Tab to Check, Enter: the score changes."""
     page = unit_page
     cell = _code_cell(page, f'self_check("{QUESTION}")')
     widget = cell.locator(".jp-OutputArea-output").first
     selects = widget.locator("select").all()
     speakers = _expected_speakers()
     choices = selects[0].locator("option").all_inner_texts()  # placeholder first, then the names
-    # put the keyboard's starting point just before the widget: click its first (non-focusable) text
+    # select the cell (a click on its output text puts the focus on the cell, as in command mode), then Tab
+    # into it: past the cell's toolbar (one stop) to the first choice
     first_text = widget.locator(".widget-html").first
     first_text.scroll_into_view_if_needed()
     first_text.click()
-    for n, (sel, who) in enumerate(zip(selects, speakers), 1):
+    path = []
+    for _ in range(4):
         page.keyboard.press("Tab")
+        path.append(page.evaluate("() => document.activeElement.tagName + '.' + document.activeElement.className"))
+        if selects[0].evaluate("e => e === document.activeElement"):
+            break
+    else:
+        raise AssertionError(f"Tab from the cell did not reach the first choice; focus went {path}")
+    for n, (sel, who) in enumerate(zip(selects, speakers), 1):
+        if n > 1:
+            page.keyboard.press("Tab")
         assert sel.evaluate("e => e === document.activeElement"), f"Tab did not reach statement {n}"
+        # Space opens the list, ArrowDown moves in it, Enter chooses (a collapsed list's ArrowDown is taken by
+        # JupyterLab: see test_collapsed_dropdown_arrow_keys below)
+        page.keyboard.press("Space")
         for _ in range(choices.index(who)):
             page.keyboard.press("ArrowDown")
-        assert sel.input_value() == who, f"ArrowDown did not choose {who!r} in statement {n}"
+        page.keyboard.press("Enter")
+        assert sel.input_value() == who, f"Space, ArrowDown, Enter did not choose {who!r} in statement {n}"
+        assert sel.evaluate("e => e === document.activeElement"), f"focus left statement {n} after choosing"
     page.keyboard.press("Tab")
     check = widget.get_by_role("button", name="Check")
     assert check.evaluate("e => e === document.activeElement"), "Tab from the last choice did not reach Check"
@@ -189,7 +213,27 @@ def test_quote_matcher_works_with_the_keyboard_only(unit_page):
     expect_text(widget.locator("[role=status]").first, r"Score: 3 / 3 \(attempt 2\)")
     # and the notebook kept its place: the keys did not move the cell selection or edit a cell
     assert cell.evaluate("e => e.classList.contains('jp-mod-active') || e.contains(document.activeElement)")
+    widget.locator("[role=status]").first.scroll_into_view_if_needed()
     shot(page, "browser-05-keyboard-answered")
+
+
+@pytest.mark.xfail(reason="JupyterLab takes ArrowDown/letter keys from a collapsed <select> in an output "
+                          "(command-mode shortcuts): jupyter-widgets/ipywidgets#3912, open", strict=False)
+def test_collapsed_dropdown_arrow_keys(unit_page):
+    """Known upstream defect, kept visible: ArrowDown on a focused, collapsed Dropdown should change it."""
+    page = unit_page
+    widget = _code_cell(page, "unit.widget(0)").locator(".jp-OutputArea-output").first
+    first = widget.locator("select").first
+    options = first.locator("option").all_inner_texts()
+    before = first.input_value()
+    key = "ArrowUp" if before == options[-1] else "ArrowDown"
+    first.focus()
+    page.keyboard.press(key)
+    try:
+        assert first.input_value() != before, f"{key} did not change the choice"
+        assert first.evaluate("e => e === document.activeElement"), f"{key} moved the focus out of the choice"
+    finally:
+        first.select_option(before)
 
 
 _UNNAMED = """root => [...root.querySelectorAll('select, input, textarea, button')].filter(e => {
@@ -226,8 +270,10 @@ def test_instructor_finds_nbgrader_and_the_formgrader_renders(lab, browser_page,
         page.goto(f"{url}/lab/workspaces/instructor/tree/notebooks/index.ipynb?reset&token={token}")
         menu = page.locator("li.lm-MenuBar-item", has_text="Nbgrader")
         menu.wait_for(timeout=60_000)
+        page.wait_for_selector(f"{PANEL} .jp-RenderedMarkdown h1", timeout=60_000)  # the start page has opened
         menu.click()
-        page.locator("li.lm-Menu-item", has_text="Formgrader").click()
+        page.get_by_role("menuitem", name="Formgrader", exact=True).click()
+        page.locator(".lm-TabBar-tab", has_text="Formgrader").first.click()  # bring it to the front
         frame = page.frame_locator("iframe[src*='formgrader']").first
         frame.locator("text=Manage Assignments").first.wait_for(timeout=60_000)
         frame.locator(f"text={unit.assignment}").first.wait_for(timeout=30_000)

@@ -1,0 +1,588 @@
+"""The course at class scale: a real JupyterHub, nbgrader's exchange, two sections, real OS users.
+
+What runs (all on 127.0.0.1, free ports, state in a temporary folder):
+
+- ``jupyterhub -f hub/jupyterhub_config.py`` — the repository's own recipe, parametrised by environment
+  variables (roster, ports, exchange root, DummyAuthenticator with a password, an admin API token);
+  ``configurable-http-proxy`` from PATH or installed with npm into ``build/hub-test/`` (git-ignored);
+- throwaway OS users (``useradd``; removed with ``userdel -r`` at the end): one instructor, the two grader
+  accounts ``grader-stalin-morning`` / ``grader-stalin-evening`` that run the per-course formgrader
+  services, three morning students and one evening student. nbgrader's exchange names students by their
+  OS user and isolates them by file permissions, so every user must be a real one (root only; skipped
+  when not root outside CI, a failure under CI=true);
+- the instructor drives the formgrader REST API of each course **through the hub** (generate, release,
+  collect, autograde, generate and release feedback); students drive their own servers through the hub
+  with their own API tokens: the Assignment List endpoints (``/assignments``, ``/assignments/fetch``,
+  ``/assignments/submit``, ``/assignments/fetch_feedback``) and the Jupyter contents API.
+
+Asserted: scores in each gradebook (perfect = full auto marks, partial in between, blank = 0); the
+feedback each student fetched has the explanations (and no hidden tests); students cannot read each
+other's work or the instructor's source, list only their own submissions, cannot open the formgrader,
+and see nothing of a course they are not in; the two sections' gradebooks hold only their own students.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+ROOT = Path(__file__).resolve().parent.parent
+HUB_DIR = ROOT / "hub"
+BIN = Path(sys.executable).parent
+CHP_CACHE = ROOT / "build" / "hub-test"
+CI = os.environ.get("CI", "").lower() == "true"
+MARK = "course-hub-test"  # GECOS of the throwaway users: only users carrying it are ever removed
+RESTORE_FILE = CHP_CACHE / "restore-modes.json"  # folder modes to give back (see _let_users_run_python)
+
+MORNING, EVENING = "stalin-morning", "stalin-evening"
+INSTRUCTOR = "hubt-tucker"
+STUDENTS = {MORNING: ["hubt-ann", "hubt-ben", "hubt-cal"], EVENING: ["hubt-dan"]}
+ANSWERS = {"hubt-ann": "perfect", "hubt-ben": "partial", "hubt-cal": "blank", "hubt-dan": "perfect"}
+UNITS = ("ch17", "ch10", "ch04")  # the first that builds (content is edited while this test runs)
+
+
+def _need(condition: bool, why: str) -> None:
+    if not condition:
+        if CI:
+            pytest.fail(f"CI=true but {why}")
+        pytest.skip(why)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _proxy_bin() -> Path:
+    """configurable-http-proxy: on PATH, in the cache, or installed there from the npm registry."""
+    found = shutil.which("configurable-http-proxy")
+    if found:
+        return Path(found).parent
+    cached = CHP_CACHE / "node_modules" / ".bin"
+    if not (cached / "configurable-http-proxy").exists():
+        _need(shutil.which("npm") is not None, "configurable-http-proxy is not on PATH and npm is missing")
+        CHP_CACHE.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.run(["npm", "install", "--prefix", str(CHP_CACHE), "--no-audit", "--no-fund",
+                               "--loglevel=error", "configurable-http-proxy@4"],
+                              capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, f"npm install configurable-http-proxy@4 failed:\n{proc.stderr[-3000:]}"
+    return cached
+
+
+# -- throwaway OS users ------------------------------------------------------------------------------------
+def _user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def _remove_user(name: str) -> None:
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        return
+    if entry.pw_gecos != MARK:
+        return  # never touch an account this test did not create
+    _kill_processes_of(entry.pw_uid)
+    subprocess.run(["userdel", "-r", "-f", name], capture_output=True)
+
+
+def _create_user(name: str, homes: Path) -> pwd.struct_passwd:
+    if _user_exists(name):
+        if pwd.getpwnam(name).pw_gecos != MARK:
+            pytest.fail(f"an OS user {name!r} exists and was not made by this test: refusing to use or remove it")
+        _remove_user(name)  # left over from an interrupted run
+    subprocess.run(["useradd", "--create-home", "--home-dir", str(homes / name), "--comment", MARK,
+                    "--shell", "/bin/bash", name], check=True, capture_output=True)
+    entry = pwd.getpwnam(name)
+    os.chmod(entry.pw_dir, 0o700)  # as a hub should: one student's home is closed to the others
+    return entry
+
+
+def _pids_of(uid: int) -> list[int]:
+    pids = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if d.stat().st_uid == uid:
+                    pids.append(int(d.name))
+            except OSError:
+                pass
+    return pids
+
+
+def _kill_processes_of(uid: int) -> None:
+    """Stop what runs as one of the throwaway users (their servers and kernels), by pid."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        pids = _pids_of(uid)
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, sig)
+        deadline = time.time() + 5
+        while pids and time.time() < deadline and _pids_of(uid):
+            time.sleep(0.1)
+
+
+def as_user(user: str, *cmd: str, env: dict | None = None, cwd: str | None = None) -> subprocess.CompletedProcess:
+    """Run a command as an OS user (a shell that user could open), with the hub's nbgrader config."""
+    home = pwd.getpwnam(user).pw_dir
+    base = {"HOME": home, "USER": user, "PATH": f"{BIN}:/usr/local/bin:/usr/bin:/bin",
+            "JUPYTER_CONFIG_PATH": str(HUB_DIR), **(env or {})}
+    full = ["runuser", "-u", user, "--", "env", "-i", *[f"{k}={v}" for k, v in base.items()], *cmd]
+    return subprocess.run(full, capture_output=True, text=True, cwd=cwd or home, timeout=300)
+
+
+def _let_users_run_python(probe: str) -> list[tuple[Path, int]]:
+    """Let the OS users run this environment's Python; return what to restore afterwards.
+
+    On this kind of machine the venv's interpreter is a pyenv build under /root (mode 700), which no
+    other user can reach. Grant *traverse* only (o+x, no listing) on the folders in the way, for the
+    duration of the test, and give the old modes back at the end. (A venv on the system's own Python
+    3.11.2 was tried and rejected: soupsieve's selectors fail on 3.11.2, so nbgrader's feedback breaks.)"""
+    check = ("-c", "import course, nbgrader, jupyterhub")
+    if as_user(probe, str(BIN / "python"), *check).returncode == 0:
+        return []
+    todo = []
+    for target in {Path(sys.executable).resolve(), Path(sys.base_prefix).resolve(), BIN.resolve(), ROOT}:
+        for folder in reversed(target.parents):
+            mode = folder.stat().st_mode & 0o7777
+            if not mode & 0o001 and (folder, mode) not in todo:
+                todo.append((folder, mode))
+    # written first, so that a run killed outright is repaired by the next one (_repair_leftovers)
+    RESTORE_FILE.parent.mkdir(parents=True, exist_ok=True)
+    RESTORE_FILE.write_text(json.dumps([[str(f), m] for f, m in todo]))
+    changed = []
+    for folder, mode in todo:
+        os.chmod(folder, mode | 0o001)
+        changed.append((folder, mode))
+    run = as_user(probe, str(BIN / "python"), *check)
+    if run.returncode != 0:
+        _restore_modes(changed)
+        _need(False, f"other users cannot run this environment's Python ({sys.executable}):\n{run.stderr[-1500:]}")
+    return changed
+
+
+def _restore_modes(changed: list[tuple[Path, int]]) -> None:
+    for folder, mode in reversed(changed):
+        with contextlib.suppress(OSError):
+            os.chmod(folder, mode)
+    RESTORE_FILE.unlink(missing_ok=True)
+
+
+def _repair_leftovers() -> None:
+    """What a run killed outright (SIGKILL, os._exit) left: folder modes, its users and their processes."""
+    if RESTORE_FILE.exists():
+        with contextlib.suppress(ValueError, OSError):
+            _restore_modes([(Path(f), m) for f, m in json.loads(RESTORE_FILE.read_text())])
+    for entry in pwd.getpwall():
+        if entry.pw_gecos == MARK:
+            _remove_user(entry.pw_name)
+
+
+# -- the hub -----------------------------------------------------------------------------------------------
+class Hub:
+    def __init__(self, base: Path):
+        import requests
+
+        self.base = base
+        self.state = base / "state"
+        self.exchange = base / "exchange"
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.admin_token = secrets.token_hex(24)
+        self.tokens: dict[str, str] = {}
+        self.http = requests.Session()
+        self.proc: subprocess.Popen | None = None
+
+    # hub API with the admin service token
+    def api(self, method: str, path: str, **kw):
+        r = self.http.request(method, f"{self.url}/hub/api{path}", timeout=60,
+                              headers={"Authorization": f"token {self.admin_token}"}, **kw)
+        return r
+
+    def user_token(self, user: str) -> str:
+        if user not in self.tokens:
+            r = self.api("POST", f"/users/{user}/tokens", json={"note": "end-to-end test", "expires_in": 3600})
+            assert r.status_code in (200, 201), f"token for {user}: {r.status_code} {r.text}"
+            self.tokens[user] = r.json()["token"]
+        return self.tokens[user]
+
+    def as_(self, user: str, method: str, path: str, **kw):
+        """A request through the proxy (``/user/<name>/…``, ``/services/<course>/…``) with the user's token."""
+        kw.setdefault("timeout", 300)
+        headers = {"Authorization": f"token {self.user_token(user)}", **kw.pop("headers", {})}
+        return self.http.request(method, f"{self.url}{path}", headers=headers, allow_redirects=False, **kw)
+
+    def start_servers(self, users: list[str], timeout: float = 120) -> None:
+        for u in users:
+            r = self.api("POST", f"/users/{u}/server")
+            assert r.status_code in (201, 202, 400), f"spawn {u}: {r.status_code} {r.text}"  # 400: already running
+        deadline = time.time() + timeout
+        pending = set(users)
+        while pending and time.time() < deadline:
+            for u in list(pending):
+                model = self.api("GET", f"/users/{u}").json()
+                server = (model.get("servers") or {}).get("")
+                if server and server.get("ready"):
+                    pending.discard(u)
+            time.sleep(0.5)
+        assert not pending, f"servers never became ready: {sorted(pending)}\n{self.log_tail()}"
+
+    def wait_service(self, course: str, user: str, timeout: float = 90) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            r = self.as_(user, "GET", f"/services/{course}/formgrader/api/assignments")
+            if r.status_code == 200:
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"formgrader service {course} not reachable: {r.status_code} {r.text[:300]}\n{self.log_tail()}")
+
+    def log_tail(self, n: int = 6000) -> str:
+        log = self.state / "hub.log"
+        return log.read_text(errors="replace")[-n:] if log.exists() else ""
+
+
+def _write_course_directory(course: str, grader: pwd.struct_passwd, unit) -> Path:
+    """What an instructor does once per section: the course directory (a clone of this repository) in
+    the grader account's home: nbgrader_config.py and the unit's source notebook."""
+    import nbformat
+
+    from course.build import source_path, unit_notebook
+
+    root = Path(grader.pw_dir) / course
+    root.mkdir()
+    shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+    path = source_path(unit, root)
+    path.parent.mkdir(parents=True)
+    nbformat.write(unit_notebook(unit, "source"), path)
+    for p in [root, *root.rglob("*")]:
+        os.chown(p, grader.pw_uid, grader.pw_gid)
+    return root
+
+
+def _pick_unit():
+    from course.build import unit_notebook
+    from course.units import unit
+
+    errors = []
+    for uid in (os.environ.get("COURSE_HUB_TEST_UNIT"), *UNITS):
+        if not uid:
+            continue
+        try:
+            u = unit(uid)
+            unit_notebook(u, "source")
+            return u
+        except Exception as e:  # noqa: BLE001 - the next candidate
+            errors.append(f"{uid}: {e}")
+    pytest.fail("no unit builds: " + "; ".join(errors))
+
+
+@pytest.fixture(scope="module")
+def hub():
+    _need(sys.platform.startswith("linux"), "the hub test needs Linux (OS users, LocalProcessSpawner)")
+    _need(os.geteuid() == 0, "the hub test creates OS users (useradd) and spawns servers as them: run as root")
+    _need(shutil.which("useradd") is not None and shutil.which("runuser") is not None, "useradd/runuser missing")
+    _need(shutil.which("node") is not None or shutil.which("configurable-http-proxy") is not None,
+          "node is missing (configurable-http-proxy needs it)")
+    _repair_leftovers()
+    chp = _proxy_bin()
+    unit = _pick_unit()
+
+    base = Path(tempfile.mkdtemp(prefix="course-hub-"))
+    os.chmod(base, 0o755)
+    (base / "home").mkdir(mode=0o755)
+    hub = Hub(base)
+    hub.unit = unit
+    hub.state.mkdir(mode=0o700)
+    hub.exchange.mkdir()
+    os.chmod(hub.exchange, 0o777)  # nbgrader's exchange: every user writes; nbgrader sets the rest
+    graders = {c: f"grader-{c}" for c in (MORNING, EVENING)}
+    users = [INSTRUCTOR, *graders.values(), *STUDENTS[MORNING], *STUDENTS[EVENING]]
+    created: list[str] = []
+    modes: list[tuple[Path, int]] = []
+
+    def _interrupt(signum, frame):  # a CI runner's SIGTERM: unwind, so the cleanup below still runs
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    old_term = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        for u in users:
+            _create_user(u, base / "home")
+            created.append(u)
+        hub.course_dirs = {c: _write_course_directory(c, pwd.getpwnam(g), unit) for c, g in graders.items()}
+        modes = _let_users_run_python(STUDENTS[MORNING][0])
+        roster = hub.state / "roster.csv"
+        with roster.open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["username", "course", "role"])
+            for course in (MORNING, EVENING):
+                w.writerow([INSTRUCTOR, course, "instructor"])
+                w.writerows([s, course, "student"] for s in STUDENTS[course])
+        env = {**os.environ,
+               "PATH": os.pathsep.join([str(BIN), str(chp), os.environ.get("PATH", "/usr/bin:/bin")]),
+               "COURSE_HUB_ROSTER": str(roster),
+               "COURSE_HUB_BIND_URL": f"{hub.url}/",
+               "COURSE_HUB_HUB_PORT": str(_free_port()),
+               "COURSE_HUB_PROXY_API_PORT": str(_free_port()),
+               "COURSE_HUB_SERVICE_PORT": str(_free_port()),
+               "COURSE_HUB_STATE_DIR": str(hub.state),
+               "COURSE_HUB_AUTHENTICATOR": "dummy",
+               "COURSE_HUB_DUMMY_PASSWORD": secrets.token_hex(8),
+               "COURSE_HUB_API_TOKEN": hub.admin_token,
+               "COURSE_HUB_SINGLEUSER": str(BIN / "jupyterhub-singleuser"),
+               "NBGRADER_EXCHANGE_ROOT": str(hub.exchange)}
+        env.pop("COURSE_BOOK", None)
+        env.pop("JUPYTER_CONFIG_PATH", None)
+        # two formgrader services need two ports: the config counts up from COURSE_HUB_SERVICE_PORT
+        while True:
+            with contextlib.suppress(OSError), socket.socket() as s:
+                s.bind(("127.0.0.1", int(env["COURSE_HUB_SERVICE_PORT"]) + 1))
+                break
+            env["COURSE_HUB_SERVICE_PORT"] = str(_free_port())
+        log = (hub.state / "hub.log").open("w")
+        hub.proc = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(HUB_DIR / "jupyterhub_config.py")],
+                                    cwd=hub.state, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+        deadline = time.time() + 60
+        while True:
+            assert hub.proc.poll() is None, f"jupyterhub exited:\n{hub.log_tail()}"
+            with contextlib.suppress(Exception):
+                if hub.api("GET", "/").status_code == 200:
+                    break
+            assert time.time() < deadline, f"jupyterhub did not answer:\n{hub.log_tail()}"
+            time.sleep(0.3)
+        yield hub
+    finally:
+        signal.signal(signal.SIGTERM, old_term)
+        try:
+            _stop(hub)
+        finally:
+            try:
+                _restore_modes(modes)
+            finally:
+                try:
+                    for u in created:  # also stops anything still running as them (servers, kernels)
+                        _remove_user(u)
+                finally:
+                    shutil.rmtree(base, ignore_errors=True)
+
+
+def _stop(hub: Hub) -> None:
+    """Hub first (it stops user servers, services and the proxy), then anything left, by pid. Whatever
+    still runs as a throwaway user is stopped when the user is removed."""
+    if hub.proc and hub.proc.poll() is None:
+        hub.proc.send_signal(signal.SIGTERM)
+        try:
+            hub.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            pass
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(hub.proc.pid, signal.SIGKILL)
+        hub.proc.wait(10)
+    pidfile = hub.state / "jupyterhub-proxy.pid"
+    if pidfile.exists():
+        with contextlib.suppress(ValueError, ProcessLookupError):
+            os.kill(int(pidfile.read_text().strip()), signal.SIGKILL)
+
+
+# -- what students and the instructor do -----------------------------------------------------------------
+def _solutions(unit) -> dict[str, str]:
+    """grade_id of each answer cell -> the instructor's solution (the source notebook's solution region)."""
+    from course.build import unit_notebook
+
+    out = {}
+    for cell in unit_notebook(unit, "source").cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") and cell.cell_type == "code":
+            lines = cell.source.splitlines()
+            start = lines.index("### BEGIN SOLUTION") + 1
+            end = lines.index("### END SOLUTION")
+            out[meta["grade_id"]] = "\n".join(lines[start:end])
+    return out
+
+
+def _answer(nb: dict, kind: str, solutions: dict[str, str]) -> dict:
+    ids = [c["metadata"]["nbgrader"]["grade_id"] for c in nb["cells"]
+           if c["metadata"].get("nbgrader", {}).get("solution") and c["cell_type"] == "code"]
+    chosen = {"perfect": ids, "partial": ids[: max(1, len(ids) // 2)], "blank": []}[kind]
+    for cell in nb["cells"]:
+        gid = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if gid in chosen:
+            cell["source"] = solutions[gid]
+    return nb
+
+
+def _student_round(hub: Hub, student: str, course: str, assignment: str, solutions: dict[str, str]) -> None:
+    """Fetch through the hub, answer with the contents API, submit through the hub."""
+    base = f"/user/{student}"
+    listing = hub.as_(student, "GET", f"{base}/assignments", params={"course_id": course})
+    assert listing.status_code == 200, listing.text
+    released = [a for a in listing.json()["value"] if a["status"] == "released"]
+    assert [a["assignment_id"] for a in released] == [assignment], listing.text
+    r = hub.as_(student, "POST", f"{base}/assignments/fetch", data={"course_id": course, "assignment_id": assignment})
+    assert r.status_code == 200, r.text
+    fetched = [a for a in r.json()["value"] if a["status"] == "fetched"]
+    assert fetched, f"{student} could not fetch {course}/{assignment}: {r.text[:2000]}"
+    path = fetched[0]["notebooks"][0]["path"]
+    assert path == f"{course}/{assignment}/{assignment}.ipynb"  # path_includes_course: one folder a course
+    r = hub.as_(student, "GET", f"{base}/api/contents/{path}", params={"content": "1"})
+    assert r.status_code == 200, r.text
+    nb = _answer(r.json()["content"], ANSWERS[student], solutions)
+    r = hub.as_(student, "PUT", f"{base}/api/contents/{path}", json={"type": "notebook", "format": "json", "content": nb})
+    assert r.status_code in (200, 201), r.text
+    r = hub.as_(student, "POST", f"{base}/assignments/submit", data={"course_id": course, "assignment_id": assignment})
+    assert r.status_code == 200 and r.json().get("success", True) is not False, r.text
+    submitted = [a for a in r.json()["value"] if a["status"] == "submitted"]
+    assert submitted and {s["student_id"] for s in submitted} == {student}, r.text
+
+
+def _formgrader(hub: Hub, course: str, method: str, path: str):
+    r = hub.as_(INSTRUCTOR, method, f"/services/{course}/formgrader/api/{path}")
+    assert r.status_code == 200, f"{method} {course} formgrader/api/{path}: {r.status_code} {r.text[:2000]}"
+    body = r.json()
+    if isinstance(body, dict) and body.get("success") is False:
+        raise AssertionError(f"{course} formgrader/api/{path} failed:\n{body.get('log')}\n{body.get('error')}")
+    return body
+
+
+def _feedback_html(hub: Hub, student: str, course: str, assignment: str) -> str:
+    base = f"/user/{student}"
+    r = hub.as_(student, "POST", f"{base}/assignments/fetch_feedback",
+                data={"course_id": course, "assignment_id": assignment})
+    assert r.status_code == 200, r.text
+    folder = f"{course}/{assignment}/feedback"
+    r = hub.as_(student, "GET", f"{base}/api/contents/{folder}")
+    assert r.status_code == 200, f"{student} has no feedback folder: {r.status_code} {r.text[:500]}"
+    stamps = [e["path"] for e in r.json()["content"] if e["type"] == "directory"]
+    assert len(stamps) == 1, r.text
+    r = hub.as_(student, "GET", f"{base}/api/contents/{stamps[0]}/{assignment}.html",
+                params={"content": "1", "type": "file", "format": "text"})
+    assert r.status_code == 200, r.text
+    return r.json()["content"]
+
+
+def _gradebook(course_dir: Path, course: str):
+    from nbgrader.api import Gradebook
+
+    return Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}", course_id=course)
+
+
+# -- the test ----------------------------------------------------------------------------------------------
+def test_class_on_jupyterhub(hub):
+    t0 = time.time()
+    timings = {}
+    unit = hub.unit
+    assignment = unit.assignment
+    solutions = _solutions(unit)
+    everyone = [*STUDENTS[MORNING], *STUDENTS[EVENING]]
+    hub.start_servers(everyone)
+    for course in (MORNING, EVENING):
+        hub.wait_service(course, INSTRUCTOR)
+    timings["hub + servers"] = time.time() - t0
+
+    # students cannot open a formgrader; the instructor can (checked by wait_service)
+    r = hub.as_("hubt-ann", "GET", f"/services/{MORNING}/formgrader/api/assignments")
+    assert r.status_code in (302, 403), f"a student reached the formgrader: {r.status_code}"
+
+    # the instructor releases the unit to both sections, through each course's formgrader
+    for course in (MORNING, EVENING):
+        _formgrader(hub, course, "POST", f"assignment/{assignment}/assign")
+        _formgrader(hub, course, "POST", f"assignment/{assignment}/release")
+    timings["release"] = time.time() - t0
+
+    # a student sees only the courses whose hub group nbgrader-<course> they are in
+    r = hub.as_("hubt-dan", "GET", "/user/hubt-dan/assignments", params={"course_id": MORNING})
+    assert r.status_code == 200 and r.json()["value"] == [], f"evening student sees the morning course: {r.text}"
+    r = hub.as_("hubt-dan", "POST", "/user/hubt-dan/assignments/fetch", data={"course_id": MORNING, "assignment_id": assignment})
+    assert not [a for a in r.json()["value"] if a["status"] == "fetched"]
+    assert as_user("hubt-dan", "test", "-e", f"{pwd.getpwnam('hubt-dan').pw_dir}/{MORNING}").returncode != 0
+
+    # students fetch, answer and submit through the hub
+    with ThreadPoolExecutor(4) as pool:
+        jobs = [pool.submit(_student_round, hub, s, c, assignment, solutions) for c in (MORNING, EVENING) for s in STUDENTS[c]]
+        for j in jobs:
+            j.result()
+    timings["students submit"] = time.time() - t0
+
+    # isolation, tried as the students' OS users
+    inbound = hub.exchange / MORNING / "inbound"
+    theirs = sorted(p for p in inbound.iterdir() if p.name.startswith("hubt-ann+"))
+    assert theirs, "ann's submission is not in the exchange"
+    ann_nb = theirs[0] / f"{assignment}.ipynb"
+    source = hub.course_dirs[MORNING] / "source" / assignment / f"{assignment}.ipynb"
+    ann_home_nb = Path(pwd.getpwnam("hubt-ann").pw_dir) / MORNING / assignment / f"{assignment}.ipynb"
+    ls = as_user("hubt-ben", "ls", str(inbound))
+    assert ls.returncode != 0 and "Permission denied" in ls.stderr, f"ben could list the inbound folder: {ls.stdout}"
+    for target in (source, ann_home_nb):
+        cat = as_user("hubt-ben", "cat", str(target))
+        assert cat.returncode != 0 and "Permission denied" in cat.stderr, f"ben could read {target}"
+    # nbgrader makes submitted files world-readable; what hides them is the unlistable inbound folder and
+    # a random string in each submission's name (72 bits): ben cannot find ann's file to open it
+    student, unit_id, stamp, random_part = theirs[0].name.split("+")
+    assert (student, unit_id) == ("hubt-ann", assignment) and len(random_part) >= 12, theirs[0].name
+    hub.isolation_note = {"known_path_readable": as_user("hubt-ben", "cat", str(ann_nb)).returncode == 0}
+    r = hub.as_("hubt-ben", "GET", "/user/hubt-ben/assignments", params={"course_id": MORNING})
+    subs = [a for a in r.json()["value"] if a["status"] == "submitted"]
+    assert subs and {a["student_id"] for a in subs} == {"hubt-ben"}, r.text
+    lst = as_user("hubt-ben", "nbgrader", "list", "--inbound", f"--course={MORNING}",
+                  env={"NBGRADER_EXCHANGE_ROOT": str(hub.exchange)})
+    assert "hubt-ann" not in lst.stdout + lst.stderr, f"ben's nbgrader list shows ann:\n{lst.stdout}"
+    lst = as_user("hubt-ben", "nbgrader", "list", "--cached", f"--course={MORNING}",
+                  env={"NBGRADER_EXCHANGE_ROOT": str(hub.exchange)})
+    assert "hubt-ben" in lst.stdout + lst.stderr and "hubt-ann" not in lst.stdout + lst.stderr, lst.stdout + lst.stderr
+    # another student's session: ben's token does not open ann's server
+    r = hub.as_("hubt-ben", "GET", "/user/hubt-ann/api/contents")
+    assert r.status_code in (302, 403, 404), f"ben reached ann's server: {r.status_code}"
+
+    # the instructor collects, autogrades, generates and releases feedback (formgrader API, through the hub)
+    for course in (MORNING, EVENING):
+        _formgrader(hub, course, "POST", f"assignment/{assignment}/collect")
+        for s in STUDENTS[course]:
+            _formgrader(hub, course, "POST", f"submission/{assignment}/{s}/autograde")
+        _formgrader(hub, course, "POST", f"assignment/{assignment}/generate_feedback")
+        _formgrader(hub, course, "POST", f"assignment/{assignment}/release_feedback")
+    timings["grade + feedback"] = time.time() - t0
+
+    # the gradebooks: scores, and each section holds only its own students
+    scores = {}
+    for course in (MORNING, EVENING):
+        with _gradebook(hub.course_dirs[course], course) as gb:
+            assert sorted(s.id for s in gb.students) == sorted(STUDENTS[course]), course
+            for sub in gb.assignment_submissions(assignment):
+                scores[sub.student.id] = (sub.code_score, sub.max_code_score)
+    full = scores["hubt-ann"][1]
+    assert full > 0
+    assert scores["hubt-ann"][0] == pytest.approx(full), scores
+    assert 0 < scores["hubt-ben"][0] < full, scores
+    assert scores["hubt-cal"][0] == 0, scores
+    assert scores["hubt-dan"][0] == pytest.approx(full), scores
+
+    # students fetch their feedback through the hub: it explains what they missed, hides the hidden tests
+    for course in (MORNING, EVENING):
+        for s in STUDENTS[course]:
+            html = _feedback_html(hub, s, course, assignment)
+            assert "Explanation" in html, f"{s}'s feedback has no explanation"
+            assert "BEGIN HIDDEN TESTS" not in html, f"{s}'s feedback shows hidden tests"
+            assert assignment in html
+    timings["feedback fetched"] = time.time() - t0
+    print("hub test timings (s, cumulative):", json.dumps({k: round(v, 1) for k, v in timings.items()}),
+          "unit:", unit.id, "isolation:", hub.isolation_note)
