@@ -43,7 +43,7 @@ class SelfCheck(w.VBox):
                                      button_style="primary", tooltip="Check your answer" if not graded_helper
                                      else "Write out your choices as the line to paste into the answer cell")
         self.reset_button = w.Button(description="Reset", tooltip="Clear your answers and the feedback")
-        self.score_label = _html("", role="status")
+        self.score_label = w.HTML("<div role='status'></div>")
         self.feedback = _html("")
         self.attempts = 0
         self.score = 0.0
@@ -68,10 +68,11 @@ class SelfCheck(w.VBox):
             return rows
         if q.kind == "multiple_choice":
             opts = q.shown_choices()
-            self.choices = [w.RadioButtons(options=[(f"{LETTERS[i]}. {c}", LETTERS[i]) for i, c in enumerate(opts)],
-                                           value=None, description="Your answer", layout=w.Layout(width="auto"),
-                                           style={"description_width": "initial"})]
-            return [_html(html.escape(q.prompt)), *self.choices]
+            listing = "".join(f"<li><b>{LETTERS[i]}.</b> {html.escape(c)}</li>" for i, c in enumerate(opts))
+            self.choices = [w.RadioButtons(options=[LETTERS[i] for i in range(len(opts))], value=None,
+                                           description="Your answer", style={"description_width": "initial"})]
+            return [_html(f"{html.escape(q.prompt)}<ol style='list-style:none;padding-left:0'>{listing}</ol>"),
+                    *self.choices]
         if q.kind == "numeric":
             self.choices = [w.FloatText(value=0.0, description=f"Answer ({q.units})" if q.units else "Answer",
                                         style={"description_width": "initial"})]
@@ -217,5 +218,5 @@ class SelfCheck(w.VBox):
             self.order = list(q.shown_events())
             self._render_rows()
         self.score, self.attempts = 0.0, 0
-        self.score_label.value = ""
+        self.score_label.value = "<div role='status'></div>"  # keep the live region for screen readers
         self.feedback.value = ""
