@@ -199,6 +199,8 @@ def problems_of(records: list[dict], items: dict, timeline_ids: set[str] | None)
         cit = r.get("citation") or {}
         if not isinstance(cit, dict) or not isinstance(cit.get("chapter"), int) or not 0 <= cit["chapter"] <= 22:
             out.append(f"{where}: citation needs a chapter 0-22")
+        if any(not isinstance(c, str) for c in r.get("choices") or []):
+            out.append(f"{where}: every choice must be plain text (quote a choice that contains a colon)")
         if kind == "multiple_choice":
             if len(r.get("choices") or []) < 2:
                 out.append(f"{where}: needs at least 2 choices")

@@ -26,6 +26,7 @@ GOOD = {"id": "t-q1", "kind": "multiple_choice", "unit": "ch04", "points": 2, "p
     ({"kind": "attribution", "items": ["q-nobody-said-this"], "choices": ["Stalin"]}, "not in the quote"),
     ({"kind": "chronology", "events": ["no-such-event", "x", "y"]}, "not in the timeline"),
     ({"kind": "short_answer"}, "needs a rubric"),
+    ({"choices": ["a", {"b": "c"}]}, "plain text"),
 ])
 def test_malformed_entries_are_rejected(change, message):
     probs = problems_of([{**GOOD, **change}], {}, {"a", "b", "c"})
