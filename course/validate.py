@@ -93,18 +93,27 @@ def release_leaks(source_nb, release_nb) -> list[str]:
 
 def rehearse(unit: Unit) -> list[Row]:
     """Generate the release, then autograde the solution (full marks) and the untouched release (zero)."""
+    from .build import unit_notebook
+
+    return rehearse_notebook(unit.assignment, unit_notebook(unit, "source"), label=unit.id)
+
+
+def rehearse_notebook(assignment: str, source_nb, label: str | None = None) -> list[Row]:
+    """:func:`rehearse` for any instructor notebook (used on deliberately broken ones in the tests)."""
     from .classroom import Classroom, NbgraderError
 
-    a = unit.assignment
+    a, label = assignment, label or assignment
     room = Classroom.scratch()
-    src = room.add_unit(unit)
+    src = room.root / "source" / a / f"{a}.ipynb"
+    src.parent.mkdir(parents=True)
+    nbformat.write(source_nb, src)
     try:
         release = room.generate(a) / f"{a}.ipynb"
     except NbgraderError as exc:
-        return [Row(f"{unit.id}: generate_assignment", False, str(exc).splitlines()[0])]
-    rows = [Row(f"{unit.id}: generate_assignment", True, f"release/{a}/")]
-    source_nb, release_nb = nbformat.read(src, 4), nbformat.read(release, 4)
-    rows.append(_row(f"{unit.id}: release leaks nothing", release_leaks(source_nb, release_nb)))
+        return [Row(f"{label}: generate_assignment", False, str(exc).splitlines()[0])]
+    rows = [Row(f"{label}: generate_assignment", True, f"release/{a}/")]
+    release_nb = nbformat.read(release, 4)
+    rows.append(_row(f"{label}: release leaks nothing", release_leaks(source_nb, release_nb)))
     room.submit("solution", a, src)
     room.submit("blank", a, release)
     proc = room.autograde(a)
@@ -112,10 +121,10 @@ def rehearse(unit: Unit) -> list[Row]:
     auto_max = _auto_max(room, a)
     sol, blank = scores.get("solution"), scores.get("blank")
     if sol is None or blank is None:
-        return rows + [Row(f"{unit.id}: autograde", False, (proc.stderr or proc.stdout)[-300:])]
-    rows.append(Row(f"{unit.id}: solution earns full marks", abs(sol.auto_score - auto_max) < 1e-6,
+        return rows + [Row(f"{label}: autograde", False, (proc.stderr or proc.stdout)[-300:])]
+    rows.append(Row(f"{label}: solution earns full marks", abs(sol.auto_score - auto_max) < 1e-6,
                     f"{sol.auto_score:g}/{auto_max:g} auto-graded points"))
-    rows.append(Row(f"{unit.id}: blank release earns zero", blank.auto_score == 0, f"{blank.auto_score:g} points"))
+    rows.append(Row(f"{label}: blank release earns zero", blank.auto_score == 0, f"{blank.auto_score:g} points"))
     return rows
 
 

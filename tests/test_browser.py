@@ -177,7 +177,10 @@ def test_quote_matcher_works_with_the_keyboard_only(unit_page):
     widget = cell.locator(".jp-OutputArea-output").first
     selects = widget.locator("select").all()
     speakers = _expected_speakers()
-    choices = selects[0].locator("option").all_inner_texts()  # placeholder first, then the names
+    from course.questions import get
+
+    choices = ["— choose —", *get(QUESTION).choices]  # the order the widget lists them: placeholder, then names
+    assert selects[0].locator("option").count() == len(choices)
     # select the cell (a click on its output text puts the focus on the cell, as in command mode), then Tab
     # into it: past the cell's toolbar (one stop) to the first choice
     first_text = widget.locator(".widget-html").first
