@@ -13,6 +13,7 @@ from .content import unit_files
 from ._text import word_count
 
 MAX_ANCHOR_WORDS = 12
+CITED_WORDS = 8  # how many words of the start anchor a citation quotes: enough to find the place, never a sentence
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,9 @@ class Reading:
         title, part = CHAPTERS[self.chapter]
         where = "Introduction" if self.chapter == 0 else f"Part {part} ({PARTS[part]}), Chapter {self.chapter}"
         sec = f", section “{self.section}”" if self.section else ""
-        return f"Tucker, Stalin in Power, {where}: {title}{sec}; passage beginning “{self.start}…”"
+        words = self.start.split()
+        opening = " ".join(words[:CITED_WORDS]).rstrip(",;:")
+        return f"Tucker, Stalin in Power, {where}: {title}{sec}; passage beginning “{opening}…”"
 
     def excerpt(self, book: "_book.Book | None" = None) -> "_book.Excerpt":
         """The passage from ``book`` (default: the attached copy). Raises the book loader's errors."""

@@ -80,13 +80,13 @@ def release_leaks(source_nb, release_nb) -> list[str]:
     """What of the instructor's version shows in the student release (should be nothing)."""
     text = nbformat.writes(release_nb)
     leaks = [f"marker {begin!r} left in the release" for begin, _ in REGIONS if begin in text]
-    released_sources = "\n".join(c.source for c in release_nb.cells)
+    released_lines = {ln.strip() for c in release_nb.cells for ln in c.source.splitlines()}
     for cell in source_nb.cells:
         for begin, end in REGIONS:
             for region in re.findall(re.escape(begin) + r"(.*?)" + re.escape(end), cell.source, flags=re.S):
                 for line in region.splitlines():
                     line = line.strip()
-                    if len(line) >= 12 and not line.startswith("#") and line in released_sources:
+                    if len(line) >= 12 and not line.startswith("#") and line in released_lines:
                         leaks.append(f"{cell.metadata.get('nbgrader', {}).get('grade_id')}: {line[:60]!r} is in the release")
     return leaks
 
