@@ -110,7 +110,9 @@ def cells_for(question_id: str, mode: str) -> list:
         # drops the mark scheme); the student writes in the free cell after it, as nbgrader intends for tasks.
         answer = new_markdown_cell("YOUR ANSWER HERE — write your essay in this cell (double-click to edit).")
         answer.metadata["course"] = {"free": True, "answers": q.id}
-        return [_meta(task, f"{q.id}-task", grade=True, locked=True, points=_points(q), task=True), answer]
+        # grade=False: nbgrader records a cell with grade *and* task twice (a GradeCell and a TaskCell), and
+        # the essay's points would count twice in the maximum
+        return [_meta(task, f"{q.id}-task", locked=True, points=_points(q), task=True), answer]
     cells = [_meta(new_markdown_cell(prompt_markdown(q)), f"{q.id}-prompt", locked=True)]
     if q.kind in ("attribution", "multiple_choice", "chronology"):
         cells.append(_meta(new_code_cell(f'course.widgets.answer_helper("{q.id}")  # optional: pick with the mouse, copy the line it shows'),

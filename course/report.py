@@ -1,7 +1,8 @@
 """``course report``: grades out of nbgrader's gradebook, for people and for the LMS.
 
 Writes, per course directory: ``grades.csv`` (one row per student and assignment — import it in the LMS),
-``questions.csv`` (mean score and difficulty per question), and two charts (score distribution per
+``questions.csv`` (mean score and difficulty per question, over graded answers; essays still waiting
+for a grader are counted as ``pending``, not as zeros), and two charts (score distribution per
 assignment, hardest questions) as HTML with Vega inlined (opens offline) and PNG.
 """
 from __future__ import annotations
@@ -22,19 +23,26 @@ def collect(root: Path, assignments: list[str] | None = None) -> tuple[list[dict
             gb.find_assignment(name)  # raises MissingEntry for an unknown assignment
             per_q: dict[str, list[float]] = {}
             max_q: dict[str, float] = {}
+            pending_q: dict[str, int] = {}
             for sub in gb.assignment_submissions(name):
                 grades.append({"student": sub.student.id, "assignment": name, "score": round(sub.score, 2),
                                "max_score": sub.max_score, "auto_score": round(sub.code_score, 2),
                                "manual_pending": sub.needs_manual_grade, "seconds_late": round(sub.total_seconds_late)})
                 for nb in sub.notebooks:
                     for g in nb.grades:
-                        per_q.setdefault(g.name, []).append(g.score or 0.0)
                         max_q[g.name] = g.max_score
+                        per_q.setdefault(g.name, [])
+                        if g.auto_score is None and g.manual_score is None:  # an essay awaiting its grader: not a zero
+                            pending_q[g.name] = pending_q.get(g.name, 0) + 1
+                        else:
+                            per_q[g.name].append(g.score or 0.0)
             for qname, scores in sorted(per_q.items()):
-                mean = sum(scores) / len(scores)
+                mean = sum(scores) / len(scores) if scores else None
                 questions.append({"assignment": name, "question": qname, "max_score": max_q[qname],
-                                  "mean_score": round(mean, 3), "n": len(scores),
-                                  "difficulty": round(1 - mean / max_q[qname], 3) if max_q[qname] else 0.0})
+                                  "mean_score": None if mean is None else round(mean, 3), "n": len(scores),
+                                  "pending": pending_q.get(qname, 0),
+                                  "difficulty": None if mean is None else
+                                  (round(1 - mean / max_q[qname], 3) if max_q[qname] else 0.0)})
     return grades, questions
 
 
@@ -61,7 +69,7 @@ def charts(grades: list[dict], questions: list[dict]):
         color=alt.Color("assignment:N", title="Assignment", scale=alt.Scale(scheme="tableau10")),
         tooltip=["assignment:N", alt.Tooltip("count():Q", title="students")],
     ).properties(description="Histogram of students' total scores, in percent of the maximum, per assignment.")
-    q = pd.DataFrame(questions).sort_values("difficulty", ascending=False).head(15)
+    q = pd.DataFrame(questions).dropna(subset=["difficulty"]).sort_values("difficulty", ascending=False).head(15)
     hard = alt.Chart(q, title="Hardest questions (share of points missed)").mark_bar().encode(
         x=alt.X("difficulty:Q", title="Difficulty (1 − mean score / max)", scale=alt.Scale(domain=[0, 1])),
         y=alt.Y("question:N", sort="-x", title="Question"),

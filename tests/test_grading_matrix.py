@@ -135,6 +135,9 @@ def test_manual_grade_counts_and_survives_a_forced_rerun(graded):
     room.set_manual_grade(a, a, f"{essay}-task", "perfect", 3)
     before = room.scores(a)["perfect"]
     assert before.score == before.auto_score + 3
+    # the maximum is the bank's points, each question once (an essay counted as grade *and* task cell would
+    # count twice)
+    assert before.max_score == sum(get(q).points for q in UNIT.graded)
     room.autograde(a, student="perfect")
     after = room.scores(a)["perfect"]
     assert after.score == before.score and after.auto_score == before.auto_score
