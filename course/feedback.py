@@ -76,7 +76,7 @@ class AddExplanations(NbGraderPreprocessor):
         last_cell: dict[str, int] = {}
         for i, cell in enumerate(nb.cells):
             meta = _nbgrader(cell)
-            qid = question_for(meta.get("grade_id", ""), set(bank)) if meta.get("grade") else None
+            qid = question_for(meta.get("grade_id", ""), set(bank)) if meta.get("grade") or meta.get("task") else None
             if qid:
                 last_cell[qid] = i
         for qid, i in sorted(last_cell.items(), key=lambda kv: -kv[1]):

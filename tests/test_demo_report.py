@@ -76,6 +76,7 @@ def test_demo_leaves_feedback_that_explains(demo):
     blank = (root / "feedback" / "student02" / u.assignment / f"{u.assignment}.html").read_text(encoding="utf-8")
     mc = next(q for q in u.questions() if q.kind == "multiple_choice")
     assert "Explanation" in blank and mc.explanation.split()[0] in blank
+    assert "What graders look for" in blank, "the essay's rubric is in the feedback"
     assert "BEGIN HIDDEN TESTS" not in blank and "course.grading.score(" not in blank
 
 

@@ -54,9 +54,10 @@ def test_generated_notebooks_carry_the_unit(unit):
     code = "\n".join(c.source for c in src.cells if c.cell_type == "code")
     assert len(re.findall(r"unit\.reading\(", code)) == len(unit.readings) >= 3
     assert len(re.findall(r"unit\.widget\(", code)) == len(unit.widgets) >= 1
-    graded = [c for c in src.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    graded = [c for c in src.cells if c.metadata.get("nbgrader", {}).get("grade")
+              or c.metadata.get("nbgrader", {}).get("task")]
     auto = [c for c in graded if c.cell_type == "code"]
-    manual = [c for c in graded if c.cell_type == "markdown"]
+    manual = [c for c in graded if c.cell_type == "markdown" and c.metadata["nbgrader"].get("task")]
     assert len(auto) >= 3 and manual, "graded test cells and a manually graded essay"
     assert all(c.metadata["nbgrader"]["points"] > 0 for c in graded)
     assert any("BEGIN HIDDEN TESTS" in c.source for c in auto), "hidden tests"
