@@ -154,3 +154,18 @@ def test_feedback_explains_and_hides_the_hidden_tests(graded):
     assert "BEGIN HIDDEN TESTS" not in html and "course.grading.score" not in html
     q = get(graded["ids"][0].replace("-answer", ""))
     assert q.explanation.split()[0] in html
+
+
+def test_grader_sees_the_essay_rubric_and_the_student_does_not(graded):
+    """The notebook formgrader shows (autograded/) carries the essay's mark scheme; the release does not."""
+    room, a = graded["room"], graded["a"]
+    essay = get(next(q for q in UNIT.graded if get(q).kind == "short_answer"))
+    criterion = essay.rubric[0]["criterion"]
+    release = (room.root / "release" / a / f"{a}.ipynb").read_text(encoding="utf-8")
+    assert "Rubric for graders" not in release and criterion not in release
+    seen = nbformat.read(room.root / "autograded" / "perfect" / a / f"{a}.ipynb", 4)
+    task = next(c for c in seen.cells if c.metadata.get("nbgrader", {}).get("grade_id") == f"{essay.id}-task")
+    assert task.metadata["nbgrader"].get("task") and "Rubric for graders" in task.source and criterion in task.source
+    with room.gradebook() as gb:
+        grade = gb.find_grade(f"{essay.id}-task", a, a, "perfect")
+        assert grade.needs_manual_grade and grade.max_score == essay.points
