@@ -42,6 +42,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for_url(url: str, timeout: float, proc: subprocess.Popen | None = None) -> bool:
+    """Poll ``url`` until it answers (True), ``timeout`` seconds pass or ``proc`` exits (False)."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return True
+        except OSError:
+            if (proc is not None and proc.poll() is not None) or time.time() > deadline:
+                return False
+            time.sleep(0.3)
+
+
 @contextlib.contextmanager
 def jupyterlab(root: Path = ROOT, env: dict | None = None, token: str = "course-test-token"):
     """A JupyterLab server on a free loopback port, started like `make lab` does; yields its base URL."""
@@ -61,15 +74,8 @@ def jupyterlab(root: Path = ROOT, env: dict | None = None, token: str = "course-
     proc = subprocess.Popen(cmd, cwd=root, env=run_env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"JupyterLab did not start; see {log.name}")
-                time.sleep(0.5)
+        if not wait_for_url(f"{url}/api/status?token={token}", 90, proc):
+            raise RuntimeError(f"JupyterLab did not start; see {log.name}")
         yield url, token
     finally:
         proc.terminate()

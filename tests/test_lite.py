@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -161,7 +160,7 @@ print(json.dumps(out))
 @pytest.mark.browser
 @pytest.mark.slow
 def test_site_opens_in_chromium_and_lists_the_notebooks(site, units):
-    from browser import chromium_page, free_port, require_chromium, shot
+    from browser import chromium_page, free_port, require_chromium, shot, wait_for_url
 
     require_chromium()
     port = free_port()
@@ -170,15 +169,8 @@ def test_site_opens_in_chromium_and_lists_the_notebooks(site, units):
     base = f"http://127.0.0.1:{port}"
     outside: list[str] = []
     try:
-        deadline = time.time() + 20
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/index.html", timeout=2)
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.2)
+        if not wait_for_url(f"{base}/index.html", 20, server):
+            raise RuntimeError(f"the static server for the Lite site did not answer at {base}")
         unit = next(u for u in units if u.id == UNIT)
         with chromium_page() as page:
             def only_loopback(route):
