@@ -163,9 +163,10 @@ def test_grader_sees_the_essay_rubric_and_the_student_does_not(graded):
     criterion = essay.rubric[0]["criterion"]
     release = (room.root / "release" / a / f"{a}.ipynb").read_text(encoding="utf-8")
     assert "Rubric for graders" not in release and criterion not in release
-    seen = nbformat.read(room.root / "autograded" / "perfect" / a / f"{a}.ipynb", 4)
+    # "partial": no test gives it a manual grade ("perfect" gets one above, which clears needs_manual_grade)
+    seen = nbformat.read(room.root / "autograded" / "partial" / a / f"{a}.ipynb", 4)
     task = next(c for c in seen.cells if c.metadata.get("nbgrader", {}).get("grade_id") == f"{essay.id}-task")
     assert task.metadata["nbgrader"].get("task") and "Rubric for graders" in task.source and criterion in task.source
     with room.gradebook() as gb:
-        grade = gb.find_grade(f"{essay.id}-task", a, a, "perfect")
+        grade = gb.find_grade(f"{essay.id}-task", a, a, "partial")
         assert grade.needs_manual_grade and grade.max_score == essay.points
