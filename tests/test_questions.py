@@ -221,6 +221,37 @@ def test_glossary_search_and_excerpt_viewer():
 
 
 # -- no spoilers in self-study notebooks ---------------------------------------------------------------------
+def _glossary_entries():
+    from course.content import HERE, load_yaml
+
+    return [(path.name, e) for path in sorted(HERE.glob("glossary*.yaml")) for e in load_yaml(path) or []]
+
+
+def test_glossary_entries_are_complete_unique_and_cover_every_chapter():
+    entries = _glossary_entries()
+    seen: dict[str, str] = {}
+    for where, e in entries:
+        assert {"term", "definition", "chapter"} <= set(e), (where, e)
+        assert 0 <= int(e["chapter"]) <= 22 and len(str(e["definition"]).split()) >= 8, (where, e["term"])
+        key = str(e["term"]).casefold()
+        assert key not in seen, f"{e['term']!r} defined twice ({seen.get(key)} and {where})"
+        seen[key] = where
+    per_chapter = {n: sum(int(e["chapter"]) == n for _, e in entries) for n in range(23)}
+    thin = {n: k for n, k in per_chapter.items() if k < 6}
+    assert not thin, f"chapters with fewer than 6 glossary terms: {thin}"
+
+
+def test_glossary_sections_are_headings_of_their_chapter(shared_book):
+    wrong = []
+    for where, e in _glossary_entries():
+        if e.get("section"):
+            try:
+                shared_book.chapter(int(e["chapter"])).section(e["section"])
+            except LookupError as err:
+                wrong.append(f"{where}: {e['term']}: {err}")
+    assert not wrong, "\n".join(wrong)
+
+
 def test_selfstudy_notebooks_hold_no_answers():
     from course import build
     from course.units import all_units
