@@ -27,6 +27,19 @@ def test_modules_follow_the_books_parts():
                                           "Part Three: The Second Phase"]
 
 
+def test_unit_key_terms_are_glossary_entries_and_each_chapter_lists_its_own():
+    """The unit's glossary widget shows exactly ``unit.terms``: a misspelt term would vanish from it, and a
+    term defined for a chapter but not listed in its unit would be found only by the course-wide search."""
+    from course.widgets import glossary_terms
+
+    glossary = glossary_terms()
+    unknown = {u.id: [t for t in u.terms if t not in glossary] for u in UNITS}
+    assert not {k: v for k, v in unknown.items() if v}, unknown
+    unlisted = {u.id: [t for t, e in glossary.items() if int(e["chapter"]) == u.chapter and t not in u.terms]
+                for u in UNITS}
+    assert not {k: v for k, v in unlisted.items() if v}, unlisted
+
+
 @pytest.mark.parametrize("unit", UNITS, ids=IDS)
 def test_unit_meets_the_design_minimums(unit):
     from course import questions
