@@ -73,8 +73,22 @@ def source_line(*names: str) -> str:
     return "Sources: " + "; ".join(seen) + "."
 
 
+def _wrap_sources(line: str, width: int = 110) -> list[str]:
+    """The sources line broken after a '; ' so no subtitle line is wider than ``width`` characters."""
+    lines: list[str] = []
+    for part in line.split("; "):
+        if lines and len(lines[-1]) + 2 + len(part) <= width:
+            lines[-1] += "; " + part
+        elif lines:
+            lines[-1] += ";"
+            lines.append(part)
+        else:
+            lines.append(part)
+    return lines
+
+
 def _title(text: str, *datasets: str, extra: str | None = None) -> alt.TitleParams:
-    sub = [source_line(*datasets)]
+    sub = _wrap_sources(source_line(*datasets))
     if extra:
         sub.insert(0, extra)
     return alt.TitleParams(text=text, subtitle=sub, anchor="start", subtitleFontSize=10, subtitleColor="#444")
@@ -306,16 +320,19 @@ def congress_chart():
     rows = []
     for r in records(df, ["id", "body", "group", "total", "affected", "outcome", "event_year"]):
         who = f"{r['body']}: {r['group']}"
-        rows.append({**r, "who": who, "status": r["outcome"], "count": r["affected"],
-                     "pct": round(r["affected"] / r["total"] * 100, 1)})
+        share = round(r["affected"] / r["total"] * 100, 1)
+        # "stack" puts the affected part first (left) in every bar; "share_affected" sorts the bars by it
+        rows.append({**r, "who": who, "status": r["outcome"], "count": r["affected"], "pct": share,
+                     "stack": 0, "share_affected": share})
         rows.append({**r, "who": who, "status": "not affected", "count": r["total"] - r["affected"],
-                     "pct": round((r["total"] - r["affected"]) / r["total"] * 100, 1)})
+                     "pct": round(100 - share, 1), "stack": 1, "share_affected": share})
     chart = alt.Chart(alt.Data(values=rows)).mark_bar().encode(
-        y=alt.Y("who:N", title=None, sort=alt.SortField("pct", order="descending"), axis=alt.Axis(labelLimit=330)),
+        y=alt.Y("who:N", title=None, sort=alt.SortField("share_affected", order="descending"),
+                axis=alt.Axis(labelLimit=420)),
         x=alt.X("count:Q", stack="normalize", title="Share of the group", axis=alt.Axis(format="%")),
         color=alt.Color("status:N", title="Fate", scale=alt.Scale(range=PALETTE[3:4] + PALETTE[1:3] + ["#BBBBBB"]),
                         sort=["arrested", "arrested and shot", "victimized", "not affected"]),
-        order=alt.Order("status:N", sort="ascending"),
+        order=alt.Order("stack:Q", sort="ascending"),
         tooltip=[alt.Tooltip("who:N", title="Group"), alt.Tooltip("status:N", title="Fate"),
                  alt.Tooltip("count:Q", title="People"), alt.Tooltip("total:Q", title="Group size"),
                  alt.Tooltip("pct:Q", title="%", format=".0f")],

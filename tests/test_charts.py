@@ -47,6 +47,7 @@ def test_builder_returns_valid_accessible_sourced_offline_spec(name):
     assert len(desc) > 60 and charts.describe(chart) == desc
     title = spec["title"]
     assert title["text"] and any("Sources:" in s for s in title["subtitle"])
+    assert max(len(s) for s in title["subtitle"]) <= 110, "a long sources line widens the chart; wrap it"
     assert spec["config"]["range"]["category"] == charts.PALETTE
     nodes = list(_walk(spec))
     assert not any("url" in n for n in nodes), "data must be inline so the chart renders offline"
@@ -111,3 +112,14 @@ def test_congress_chart_shares():
 def test_describe_accepts_a_dict():
     spec = charts.livestock_chart().to_dict()
     assert charts.describe(spec) == spec["description"]
+
+
+def test_congress_bars_put_the_victims_first_and_sort_by_their_share():
+    spec = charts.congress_chart().to_dict()
+    enc = spec["encoding"]
+    assert enc["order"]["field"] == "stack" and enc["y"]["sort"]["field"] == "share_affected"
+    rows = _rows(spec)
+    for who in {r["who"] for r in rows}:
+        parts = sorted((r for r in rows if r["who"] == who), key=lambda r: r["stack"])
+        assert [r["status"] == "not affected" for r in parts] == [False, True], who
+        assert parts[0]["share_affected"] == parts[0]["pct"] and abs(parts[0]["pct"] + parts[1]["pct"] - 100) < 0.2
