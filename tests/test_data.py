@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -234,8 +235,6 @@ def test_citations():
 
 def test_the_dataset_guide_gives_true_row_counts():
     """docs/datasets.md lists each dataset with its row count; the table must not go stale."""
-    from pathlib import Path
-
     guide = (Path(__file__).resolve().parents[1] / "docs" / "datasets.md").read_text(encoding="utf-8")
     listed = {m[0]: int(m[1]) for m in re.findall(r"^\| `(\w+)` \| (\d+) \|", guide, re.M)}
     assert set(data.names()) <= set(listed), set(data.names()) - set(listed)

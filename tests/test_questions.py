@@ -220,15 +220,10 @@ def test_glossary_search_and_excerpt_viewer():
     assert "Summary (our words)" in viewer.view.value  # no copy attached in tests
 
 
-# -- no spoilers in self-study notebooks ---------------------------------------------------------------------
-def _glossary_entries():
-    from course.content import HERE, load_yaml
-
-    return [(path.name, e) for path in sorted(HERE.glob("glossary*.yaml")) for e in load_yaml(path) or []]
-
-
 def test_glossary_entries_are_complete_unique_and_cover_every_chapter():
-    entries = _glossary_entries()
+    from course.widgets import glossary_entries
+
+    entries = glossary_entries()
     seen: dict[str, str] = {}
     for where, e in entries:
         assert {"term", "definition", "chapter"} <= set(e), (where, e)
@@ -242,8 +237,10 @@ def test_glossary_entries_are_complete_unique_and_cover_every_chapter():
 
 
 def test_glossary_sections_are_headings_of_their_chapter(shared_book):
+    from course.widgets import glossary_entries
+
     wrong = []
-    for where, e in _glossary_entries():
+    for where, e in glossary_entries():
         if e.get("section"):
             try:
                 shared_book.chapter(int(e["chapter"])).section(e["section"])
@@ -252,6 +249,7 @@ def test_glossary_sections_are_headings_of_their_chapter(shared_book):
     assert not wrong, "\n".join(wrong)
 
 
+# -- no spoilers in self-study notebooks ---------------------------------------------------------------------
 def test_selfstudy_notebooks_hold_no_answers():
     from course import build
     from course.units import all_units

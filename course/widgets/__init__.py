@@ -15,7 +15,7 @@ import html
 import ipywidgets as w
 
 __all__ = ["self_check", "answer_helper", "from_spec", "ExcerptViewer", "Glossary", "SelfCheck",
-           "SeriesExplorer", "CollectivizationExplorer", "glossary_terms"]
+           "SeriesExplorer", "CollectivizationExplorer", "glossary_entries", "glossary_terms"]
 
 
 def __getattr__(name):
@@ -67,16 +67,23 @@ class ExcerptViewer(w.VBox):
         self.view.value = self._show(r)._repr_html_()
 
 
-def glossary_terms() -> dict[str, dict]:
-    """Every defined term (course/content/glossary*.yaml), keyed by term."""
+def glossary_entries() -> list[tuple[str, dict]]:
+    """Every entry of course/content/glossary*.yaml as (file name, entry), duplicates included."""
     from ..content import HERE, load_yaml
 
-    out: dict[str, dict] = {}
+    out: list[tuple[str, dict]] = []
     for path in sorted(HERE.glob("glossary*.yaml")):
         data = load_yaml(path) or []
         entries = data if isinstance(data, list) else [{"term": k, **v} for k, v in data.items()]
-        for e in entries:
-            out.setdefault(str(e["term"]), e)
+        out += [(path.name, e) for e in entries]
+    return out
+
+
+def glossary_terms() -> dict[str, dict]:
+    """Every defined term, keyed by term (the first definition wins; a test forbids duplicates)."""
+    out: dict[str, dict] = {}
+    for _, e in glossary_entries():
+        out.setdefault(str(e["term"]), e)
     return out
 
 
