@@ -58,6 +58,10 @@ class CheckResult:
     ok: bool
     problems: list[str] = field(default_factory=list)
     score: float = 0.0
+    #: no view of the chart has a mark the question accepts (scored 0: a chart of the wrong kind)
+    wrong_mark: bool = False
+    #: each requirement checked, as (requirement in plain words, met?)
+    checks: list = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return self.ok
@@ -357,10 +361,13 @@ def check_chart(chart_or_dict: Any, spec: dict) -> CheckResult:
         return CheckResult(False, ["The chart has no mark: call a mark method such as mark_line() or "
                                    "mark_bar()."], 0.0)
     best = None
+    marks = spec.get("mark")
+    marks = [marks] if isinstance(marks, str) else list(marks or [])
     for view in found:
         problems, passed, total = _check_view(view, spec)
         score = passed / total if total else 1.0
         if best is None or score > best[2] or (score == best[2] and len(problems) < len(best[0])):
             best = (problems, passed, score)
     problems, _, score = best
-    return CheckResult(not problems, problems, round(score, 3))
+    wrong_mark = bool(marks) and not any(v["mark"] in marks for v in found)
+    return CheckResult(not problems, problems, round(score, 3), wrong_mark=wrong_mark)

@@ -1,7 +1,11 @@
-"""The question bank, the quote bank and the positions: data in ``course/content/``, one source for the
-self-study widgets, the nbgrader cells and the solutions (format: docs/content-format.md).
+"""Questions as data (format: docs/content-format.md): the :class:`Question` model, the :class:`Bank` that
+loads a set of questions with the quotations and positions they draw on, and the **practice** bank that
+ships to students (``course/content/practice/``, ``quotes/``, ``positions-*.yaml``).
 
->>> q = get("ch04-q1"); q.kind, q.points          # doctest: +SKIP
+Graded items are another bank, in the instructor package (``course_instructor.bank``): the student
+runtime never holds a graded key.
+
+>>> q = get("ch04-p1"); q.kind, q.skill            # doctest: +SKIP
 >>> [x.speaker for x in quotes()][:3]              # doctest: +SKIP
 """
 from __future__ import annotations
@@ -10,12 +14,16 @@ import hashlib
 import random
 import string
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from .content import HERE, load_yaml
 
 KINDS = {"attribution", "multiple_choice", "numeric", "chronology", "chart", "short_answer"}
 AUTO_KINDS = KINDS - {"short_answer"}
+#: what a question exercises: recall/comprehension/data, and the historical-thinking skills of the Stanford
+#: History Education Group's *Reading Like a Historian* (docs/content-format.md)
+SKILLS = ("recall", "comprehension", "data", "sourcing", "contextualization", "corroboration", "close_reading",
+          "causation", "continuity_change")
+THINKING = {"sourcing", "contextualization", "corroboration", "close_reading"}
 LETTERS = string.ascii_uppercase
 
 
@@ -65,6 +73,29 @@ class Question:
     spec: dict = field(default_factory=dict)
     words: list = field(default_factory=list)
     rubric: list = field(default_factory=list)
+    skill: str = ""
+    compute: dict = field(default_factory=dict)
+    vary: str = ""
+    anchor: str = ""
+    bank: "Bank | None" = field(default=None, repr=False, compare=False)
+
+    def item(self, item_id: str):
+        """A quotation or position of this question's bank."""
+        return (self.bank or PRACTICE).item(item_id)
+
+    def rows(self) -> list[dict]:
+        """The dataset rows a ``compute`` question reads (row 1, row 2, …), as plain dicts."""
+        from .scoring import select_rows
+
+        return select_rows(self.dataset, self.compute.get("rows") or []) if self.compute else []
+
+    @property
+    def text(self) -> str:
+        """The prompt with ``{row1[col]}``-style placeholders filled from the selected rows."""
+        if not self.compute or "{" not in self.prompt:
+            return self.prompt
+        rows = self.rows()
+        return self.prompt.format(**{f"row{n}": r for n, r in enumerate(rows, 1)})
 
     @property
     def auto(self) -> bool:
@@ -106,7 +137,7 @@ class Question:
     def expected(self):
         """The correct answer in the form a student writes it in the graded notebook."""
         if self.kind == "attribution":
-            return {n: item(i).speaker for n, i in enumerate(self.shown_items(), 1)}
+            return {n: self.item(i).speaker for n, i in enumerate(self.shown_items(), 1)}
         if self.kind == "multiple_choice":
             return LETTERS[self.shown_choices().index(self.answer)]
         if self.kind == "numeric":
@@ -119,9 +150,10 @@ class Question:
         return None
 
 
-def _records(pattern: str) -> list[dict]:
+def records(paths) -> list[dict]:
+    """The YAML records of ``paths`` (lists of mappings), each with ``_file`` naming its file."""
     out = []
-    for path in sorted(HERE.glob(pattern)):
+    for path in sorted(paths):
         for rec in load_yaml(path) or []:
             rec = dict(rec)
             rec["_file"] = path.name
@@ -129,54 +161,123 @@ def _records(pattern: str) -> list[dict]:
     return out
 
 
-@lru_cache(maxsize=None)
-def quotes() -> list[Quote]:
-    """Every quotation of the bank (course/content/quotes/*.yaml)."""
-    return [Quote(id=r["id"], text=str(r["text"]).strip(), speaker=r["speaker"], date=str(r.get("date", "")),
-                  occasion=r.get("occasion", ""), chapter=int(r["chapter"]), section=r.get("section") or "",
-                  secondhand=bool(r.get("secondhand")), tags=tuple(r.get("tags") or ()), note=r.get("note") or "")
-            for r in _records("quotes/*.yaml")]
+def _quote(r: dict) -> Quote:
+    return Quote(id=r["id"], text=str(r["text"]).strip(), speaker=r["speaker"], date=str(r.get("date", "")),
+                 occasion=r.get("occasion", ""), chapter=int(r["chapter"]), section=r.get("section") or "",
+                 secondhand=bool(r.get("secondhand")), tags=tuple(r.get("tags") or ()), note=r.get("note") or "")
 
 
-@lru_cache(maxsize=None)
-def positions() -> list[Position]:
-    """Stances in our own words (course/content/positions*.yaml)."""
-    return [Position(id=r["id"], holder=r["holder"], text=str(r["text"]).strip(), chapter=int(r["chapter"]),
-                     section=r.get("section") or "") for r in _records("positions*.yaml")]
+def _position(r: dict) -> Position:
+    return Position(id=r["id"], holder=r["holder"], text=str(r["text"]).strip(), chapter=int(r["chapter"]),
+                    section=r.get("section") or "")
 
 
-@lru_cache(maxsize=None)
-def _items() -> dict:
-    return {x.id: x for x in [*quotes(), *positions()]}
-
-
-def item(item_id: str) -> Quote | Position:
-    try:
-        return _items()[item_id]
-    except KeyError:
-        raise KeyError(f"No quote or position {item_id!r} in the bank") from None
-
-
-def _question(r: dict) -> Question:
+def _question(r: dict, bank: "Bank | None" = None) -> Question:
     return Question(id=r["id"], kind=r["kind"], unit=r.get("unit", ""), points=float(r.get("points", 1)),
                     prompt=str(r.get("prompt", "")).strip(), explanation=str(r.get("explanation", "")).strip(),
                     citation=dict(r.get("citation") or {}), choices=list(r.get("choices") or []),
                     answer=r.get("answer"), tolerance=float(r.get("tolerance") or 0), units=r.get("units") or "",
                     items=list(r.get("items") or []), events=list(r.get("events") or []),
                     dataset=r.get("dataset") or "", spec=dict(r.get("spec") or {}),
-                    words=list(r.get("words") or []), rubric=list(r.get("rubric") or []))
+                    words=list(r.get("words") or []), rubric=list(r.get("rubric") or []),
+                    skill=r.get("skill") or "", compute=dict(r.get("compute") or {}), vary=r.get("vary") or "",
+                    anchor=str(r.get("anchor") or "").strip(), bank=bank)
 
 
-@lru_cache(maxsize=None)
+class Bank:
+    """Questions with the quotations and positions their attribution items draw on.
+
+    ``Bank("practice", questions=[...paths], quotes=[...], positions=[...])``; the practice bank is
+    :data:`PRACTICE`, the graded one lives in ``course_instructor.bank``.
+    """
+
+    def __init__(self, name: str, questions, quotes, positions) -> None:
+        self.name = name
+        self._paths = {"questions": list(questions), "quotes": list(quotes), "positions": list(positions)}
+        self._cache: dict = {}
+
+    def records(self, what: str = "questions") -> list[dict]:
+        return records(self._paths[what])
+
+    def quotes(self) -> list[Quote]:
+        if "quotes" not in self._cache:
+            self._cache["quotes"] = [_quote(r) for r in self.records("quotes")]
+        return self._cache["quotes"]
+
+    def positions(self) -> list[Position]:
+        if "positions" not in self._cache:
+            self._cache["positions"] = [_position(r) for r in self.records("positions")]
+        return self._cache["positions"]
+
+    def items(self) -> dict:
+        if "items" not in self._cache:
+            self._cache["items"] = {x.id: x for x in [*self.quotes(), *self.positions()]}
+        return self._cache["items"]
+
+    def item(self, item_id: str) -> Quote | Position:
+        try:
+            return self.items()[item_id]
+        except KeyError:
+            raise KeyError(f"No quote or position {item_id!r} in the {self.name} pool") from None
+
+    def questions(self) -> list[Question]:
+        if "questions" not in self._cache:
+            self._cache["questions"] = [_question(r, self) for r in self.records("questions")]
+        return self._cache["questions"]
+
+    def get(self, question_id: str) -> Question:
+        for q in self.questions():
+            if q.id == question_id:
+                return q
+        raise KeyError(f"No question {question_id!r} in the {self.name} bank")
+
+    def __contains__(self, question_id: str) -> bool:
+        return any(q.id == question_id for q in self.questions())
+
+    def problems(self) -> list[str]:
+        """Schema problems of this bank's questions, quotes and positions (empty when fine)."""
+        out, seen = [], set()
+        for x in [*self.quotes(), *self.positions()]:
+            if x.id in seen:
+                out.append(f"duplicate quote/position id {x.id}")
+            seen.add(x.id)
+            if not 0 <= x.chapter <= 22:
+                out.append(f"{x.id}: chapter {x.chapter} is not in the book")
+        out += [f"{q.id}: quotation longer than 50 words" for q in self.quotes() if len(q.text.split()) > 50]
+        try:
+            from . import data
+
+            timeline = set(data.load("timeline")["id"])
+        except Exception:  # no timeline dataset: chronology events cannot be checked here
+            timeline = None
+        return out + problems_of(self.records("questions"), self.items(), timeline)
+
+
+PRACTICE = Bank("practice", questions=HERE.glob("practice/*.yaml"), quotes=HERE.glob("quotes/*.yaml"),
+                positions=HERE.glob("positions*.yaml"))
+
+
+def quotes() -> list[Quote]:
+    """Every quotation of the practice pool (course/content/quotes/*.yaml)."""
+    return PRACTICE.quotes()
+
+
+def positions() -> list[Position]:
+    """Stances in our own words, practice pool (course/content/positions*.yaml)."""
+    return PRACTICE.positions()
+
+
+def item(item_id: str) -> Quote | Position:
+    return PRACTICE.item(item_id)
+
+
 def all_questions() -> list[Question]:
-    return [_question(r) for r in _records("questions/*.yaml")]
+    """The practice questions (the graded ones are in ``course_instructor.bank``)."""
+    return PRACTICE.questions()
 
 
 def get(question_id: str) -> Question:
-    for q in all_questions():
-        if q.id == question_id:
-            return q
-    raise KeyError(f"No question {question_id!r} in the bank (course/content/questions/)")
+    return PRACTICE.get(question_id)
 
 
 # -- validation ------------------------------------------------------------------------------------------
@@ -230,22 +331,5 @@ def problems_of(records: list[dict], items: dict, timeline_ids: set[str] | None)
 
 
 def validate_bank() -> list[str]:
-    """Problems in the real bank files: questions, quotes, positions (empty when fine)."""
-    out = []
-    seen = set()
-    for x in [*quotes(), *positions()]:
-        if x.id in seen:
-            out.append(f"duplicate quote/position id {x.id}")
-        seen.add(x.id)
-        if not 0 <= x.chapter <= 22:
-            out.append(f"{x.id}: chapter {x.chapter} is not in the book")
-    for q in quotes():
-        if len(q.text.split()) > 50:
-            out.append(f"{q.id}: quotation longer than 50 words")
-    try:
-        from . import data
-
-        timeline = set(data.load("timeline")["id"])
-    except Exception:  # no timeline dataset: chronology events cannot be checked here
-        timeline = None
-    return out + problems_of(_records("questions/*.yaml"), _items(), timeline)
+    """Problems in the practice bank files: questions, quotes, positions (empty when fine)."""
+    return PRACTICE.problems()

@@ -35,6 +35,7 @@ class Unit:
     widgets: list[dict] = field(default_factory=list)
     charts: list[dict] = field(default_factory=list)
     graded: list[str] = field(default_factory=list)
+    practice: list[str] = field(default_factory=list)
     further_reading: list[dict] = field(default_factory=list)
 
     @classmethod
@@ -44,6 +45,7 @@ class Unit:
                    overview=d.get("overview", ""), goals=list(d.get("goals") or []), terms=list(d.get("terms") or []),
                    people=list(d.get("people") or []), widgets=list(d.get("widgets") or []),
                    charts=list(d.get("charts") or []), graded=list(d.get("graded") or []),
+                   practice=list(d.get("practice") or []),
                    further_reading=list(d.get("further") or []))
 
     # -- what the unit is -----------------------------------------------------------------------------
@@ -60,10 +62,11 @@ class Unit:
         return _readings.for_unit(self.id)
 
     def questions(self) -> list:
-        """The unit's questions from the bank, in notebook order."""
+        """The unit's practice questions (self-study and Explore), in notebook order. Graded items are not
+        in the student package: ``course_instructor.bank.get(qid)`` for ``unit.graded``."""
         from . import questions
 
-        return [questions.get(q) for q in self.graded]
+        return [questions.get(q) for q in self.practice]
 
     # -- what a notebook cell calls -------------------------------------------------------------------
     def intro_markdown(self) -> str:

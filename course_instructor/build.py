@@ -1,8 +1,10 @@
-"""Build the course's notebooks from its data: one generator, three editions.
+"""Build the course's notebooks from its data: one generator, three editions, written into a course
+directory (the folder a ``course`` command runs in, or ``--root``), never into the install location.
 
-- ``source/<assignment>/<assignment>.ipynb`` — nbgrader's instructor version (solutions, hidden tests,
-  rubrics), from which ``nbgrader generate_assignment`` makes the student release;
-- ``notebooks/<assignment>.ipynb`` — the self-study edition (instant self-check, no answers in the file),
+- ``source/<assignment>/<assignment>.ipynb`` — nbgrader's instructor version of the **graded** items
+  (solutions, model essays; no key is in a cell a student's kernel runs), from which ``nbgrader
+  generate_assignment`` makes the student release; ``keys/<assignment>.json``, the keys the grader reads;
+- ``notebooks/<assignment>.ipynb`` — the self-study edition: **practice** items with instant self-check,
   and ``notebooks/index.ipynb``, the start page linking every unit;
 - ``solutions/<assignment>.ipynb`` — the instructor version executed **without** a copy of the book, so
   its outputs never carry the book's text.
@@ -20,9 +22,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from .units import PART_TITLES, Unit, all_units, parts
+from course.units import PART_TITLES, Unit, all_units, parts
 
-ROOT = Path(__file__).resolve().parent.parent
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 EDITIONS = ("source", "selfstudy")
 
@@ -51,18 +52,30 @@ def unit_cells(unit: Unit, edition: str) -> list:
         if spec.get("caption"):
             cells.append(new_markdown_cell(spec["caption"]))
         cells.append(new_code_cell(f"unit.chart({k})  # {spec['builder']}"))
-    cells.append(new_markdown_cell("## Questions" if edition == "selfstudy" else "## Graded questions"))
-    for qid in unit.graded:
-        cells.extend(cells_for(qid, edition))
+    if edition == "selfstudy":
+        cells.append(new_markdown_cell("## Practice questions\n\nEach checks itself: a wrong try gets a hint, the "
+                                       "explanation comes once you have it right or after three tries."))
+        for qid in unit.practice:
+            cells.extend(cells_for(qid, edition))
+    else:
+        cells.append(new_markdown_cell("## Graded questions\n\nWrite each answer in its answer cell, replacing "
+                                       "`None`, and run the cell under it: it checks the *form* of your answer "
+                                       "only. Nothing in this notebook tells you whether an answer is right; you "
+                                       "learn that from your feedback after grading."))
+        for qid in unit.graded:
+            cells.extend(cells_for(qid, edition))
     cells.append(new_markdown_cell(unit.further_markdown()))
     return cells
 
 
 _HOW_TO = {
-    "source": ("**How this notebook works.** Run the cells from the top (Shift+Enter). Readings show passages "
-               "from your own copy of the book when one is attached, and a summary otherwise. Answer each graded "
-               "question in the cell that says `YOUR ANSWER`; the cell after it checks only the *form* of your "
-               "answer — your score comes when the notebook is graded. Do not delete or rename cells."),
+    "source": ("**How this notebook works.** Run the cells from the top (Shift+Enter, or Run ▸ Run All Cells: "
+               "nothing stops it, unanswered questions included). Readings show passages from your own copy of "
+               "the book when one is attached, and a summary otherwise. The Explore widgets are practice: they "
+               "check themselves and are not graded. Each graded question has an answer cell (replace `None` "
+               "with your answer) and, under it, a cell that checks only the *form* of your answer; your score "
+               "comes when the notebook is graded. Do not delete, move or edit the read-only cells: changes are "
+               "undone at grading and reported to your instructor."),
     "selfstudy": ("**How this notebook works.** Run the cells from the top (Shift+Enter). Readings show passages "
                   "from your own copy of the book when one is attached, and a summary otherwise. Each question "
                   "checks your answer at once and explains it after you try. Worked answers are in `solutions/`. "
@@ -114,15 +127,15 @@ def index_notebook(units: list[Unit] | None = None) -> nbformat.NotebookNode:
 
 
 # -- files ---------------------------------------------------------------------------------------------
-def source_path(unit: Unit, root: Path = ROOT) -> Path:
+def source_path(unit: Unit, root: Path) -> Path:
     return root / "source" / unit.assignment / f"{unit.assignment}.ipynb"
 
 
-def selfstudy_path(unit: Unit, root: Path = ROOT) -> Path:
+def selfstudy_path(unit: Unit, root: Path) -> Path:
     return root / "notebooks" / f"{unit.assignment}.ipynb"
 
 
-def solution_path(unit: Unit, root: Path = ROOT) -> Path:
+def solution_path(unit: Unit, root: Path) -> Path:
     return root / "solutions" / f"{unit.assignment}.ipynb"
 
 
@@ -130,11 +143,21 @@ def _dump(nb) -> str:
     return nbformat.writes(nb, version=4) + ("" if nbformat.writes(nb).endswith("\n") else "\n")
 
 
-def write_notebooks(units: list[Unit] | None = None, root: Path = ROOT) -> list[Path]:
-    """Write the source and self-study editions and the start page; return the files written."""
+def graded_questions(unit: Unit) -> list:
+    from .bank import get
+
+    return [get(q) for q in unit.graded]
+
+
+def write_notebooks(units: list[Unit] | None = None, root: Path | None = None) -> list[Path]:
+    """Write the source and self-study editions, the keys and the start page; return the files written."""
+    from .keys import write_keys
+
     units = all_units() if units is None else units
+    root = Path(root or Path.cwd())
     written = []
     for unit in units:
+        written.append(write_keys(unit.assignment, graded_questions(unit), root))
         for path, nb in ((source_path(unit, root), unit_notebook(unit, "source")),
                          (selfstudy_path(unit, root), unit_notebook(unit, "selfstudy"))):
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -168,9 +191,10 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 120, book: str 
     return nb
 
 
-def write_solutions(units: list[Unit] | None = None, root: Path = ROOT) -> list[Path]:
+def write_solutions(units: list[Unit] | None = None, root: Path | None = None) -> list[Path]:
     """Execute each source notebook without a book and save it under solutions/ (widget state dropped)."""
     units = all_units() if units is None else units
+    root = Path(root or Path.cwd())
     written = []
     for unit in units:
         nb = unit_notebook(unit, "source")
@@ -189,11 +213,19 @@ def _sources_of(nb) -> list[tuple[str, str]]:
     return [(c.cell_type, c.source) for c in nb.cells]
 
 
-def stale(units: list[Unit] | None = None, root: Path = ROOT) -> list[str]:
-    """Committed notebooks that no longer match the data (``course build`` fixes them)."""
+def stale(units: list[Unit] | None = None, root: Path | None = None) -> list[str]:
+    """Notebooks and keys of the course directory that no longer match the data (``course build`` fixes them)."""
+    from .keys import FOLDER, key_record
+
     units = all_units() if units is None else units
+    root = Path(root or Path.cwd())
     problems = []
     for unit in units:
+        kpath = root / FOLDER / f"{unit.assignment}.json"
+        want_keys = {q.id: key_record(q) for q in graded_questions(unit)}
+        have_keys = json.loads(kpath.read_text(encoding="utf-8"))["questions"] if kpath.exists() else None
+        if have_keys is None or json.dumps(have_keys, sort_keys=True) != json.dumps(want_keys, sort_keys=True):
+            problems.append(f"{FOLDER}/{unit.assignment}.json: {'missing' if have_keys is None else 'stale'} (run `course build`)")
         checks = [(source_path(unit, root), unit_notebook(unit, "source"), False),
                   (selfstudy_path(unit, root), unit_notebook(unit, "selfstudy"), False),
                   (solution_path(unit, root), unit_notebook(unit, "source"), True)]

@@ -23,8 +23,24 @@ from pathlib import Path
 
 import nbformat
 
-from .build import ROOT, source_path, unit_notebook
-from .units import Unit, unit as get_unit
+from course.units import Unit, unit as get_unit
+
+from .build import graded_questions, source_path, unit_notebook
+from .keys import write_keys
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def init_course_dir(root: Path) -> Path:
+    """Make ``root`` a course directory: the course's nbgrader_config.py, ``source/`` and ``keys/``."""
+    root = Path(root).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    cfg = root / "nbgrader_config.py"
+    if not cfg.exists():
+        shutil.copy(TEMPLATES / "nbgrader_config.py", cfg)
+    for name in ("source", "keys"):
+        (root / name).mkdir(exist_ok=True)
+    return root
 
 BIN = Path(sys.executable).parent
 NBGRADER = str(BIN / "nbgrader")
@@ -63,19 +79,17 @@ class Classroom:
     @classmethod
     def scratch(cls, units: list[str] | None = None, where: str | Path | None = None) -> "Classroom":
         """A fresh course directory (a temporary folder unless ``where``) with the named units' source notebooks."""
-        root = Path(where or tempfile.mkdtemp(prefix="course-"))
-        root.mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
-        room = cls(root)
+        room = cls(init_course_dir(Path(where or tempfile.mkdtemp(prefix="course-"))))
         for uid in units or []:
             room.add_unit(get_unit(uid))
         return room
 
     def add_unit(self, unit: Unit) -> Path:
-        """Write the unit's source notebook (instructor version) into this course directory."""
+        """Write the unit's source notebook (instructor version) and keys into this course directory."""
         path = source_path(unit, self.root)
         path.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(unit_notebook(unit, "source"), path)
+        write_keys(unit.assignment, graded_questions(unit), self.root)
         return path
 
     # -- nbgrader commands -------------------------------------------------------------------------------
@@ -140,11 +154,21 @@ class Classroom:
     def gradebook(self):
         from nbgrader.api import Gradebook
 
-        gb = Gradebook(f"sqlite:///{self.root / 'gradebook.db'}", course_id=self._course_id())
+        gb = Gradebook(self.db_url, course_id=self._course_id())
         try:
             yield gb
         finally:
             gb.close()
+
+    @property
+    def db_url(self) -> str:
+        """The gradebook: ``COURSE_DB_URL`` as nbgrader_config.py reads it, else gradebook.db here."""
+        return os.environ.get("COURSE_DB_URL") or f"sqlite:///{self.root / 'gradebook.db'}"
+
+    @property
+    def db_url(self) -> str:
+        """The gradebook: ``COURSE_DB_URL`` as nbgrader_config.py reads it, else gradebook.db here."""
+        return os.environ.get("COURSE_DB_URL") or f"sqlite:///{self.root / 'gradebook.db'}"
 
     def _course_id(self) -> str:
         return os.environ.get("COURSE_ID", "stalin-in-power")

@@ -5,8 +5,13 @@
     course demo [UNIT]           rehearse a whole class on a scratch copy: submissions, autograde, feedback
     course report [ASSIGNMENT]   totals per student, difficulty per question: CSV + charts
     course units                 list the units and their assignments
+    course init DIR              make DIR a course directory (nbgrader_config.py, folders)
+    course variant --seed S      a class's own graded edition: other items, keys only in this directory
+    course student-kit           the wheel and notebooks students get (no graded keys)
 
 UNIT is a unit id (``ch04``) or an assignment name (``p2-ch04-second-revolution``); default: all.
+Every command acts on a course directory: the current folder, or ``--root DIR``; never on the folder the
+package is installed from.
 """
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from .units import Unit, all_units
+from course.units import Unit, all_units
 
 
 def _select(names: list[str]) -> list[Unit]:
@@ -37,6 +42,24 @@ def _table(rows: list[tuple[str, str, str]]) -> str:
     return "\n".join(lines)
 
 
+def course_root(arg: str | None) -> Path:
+    """The course directory a command acts on: ``--root`` or the current folder; it must have nbgrader_config.py."""
+    root = Path(arg or Path.cwd()).resolve()
+    if not (root / "nbgrader_config.py").exists():
+        raise SystemExit(f"course: {root} is not a course directory (it has no nbgrader_config.py). "
+                         "Run the command inside one, pass --root DIR, or create one with `course init DIR`.")
+    return root
+
+
+def cmd_init(args) -> int:
+    from .classroom import init_course_dir
+
+    root = init_course_dir(Path(args.dir))
+    print(f"course directory ready: {root}
+next: cd {root} && course build")
+    return 0
+
+
 def cmd_units(args) -> int:
     for u in all_units():
         print(f"{u.id}  {u.assignment:<45} {u.heading}")
@@ -47,7 +70,7 @@ def cmd_validate(args) -> int:
     from .validate import validate
 
     t = time.perf_counter()
-    rows = validate(_select(args.units), book=args.book, execute=not args.quick)
+    rows = validate(_select(args.units), book=args.book, execute=not args.quick, root=course_root(args.root))
     print(_table([(r.check, "ok" if r.ok else "FAIL", r.detail) for r in rows]))
     failed = [r for r in rows if not r.ok]
     print(f"\n{len(rows) - len(failed)} passed, {len(failed)} failed ({time.perf_counter() - t:.0f} s)")
@@ -58,14 +81,15 @@ def cmd_build(args) -> int:
     from . import build
     from .classroom import Classroom
 
+    root = course_root(args.root)
     units = _select(args.units)
-    written = build.write_notebooks(units if args.units else None)
-    print(f"wrote {len(written)} notebooks (source/, notebooks/)")
+    written = build.write_notebooks(units if args.units else None, root=root)
+    print(f"wrote {len(written)} files in {root} (source/, keys/, notebooks/)")
     if not args.no_solutions:
-        for path in build.write_solutions(units):
-            print(f"executed {path.relative_to(build.ROOT)}")
+        for path in build.write_solutions(units, root=root):
+            print(f"executed {path.relative_to(root)}")
     if not args.no_release:
-        room = Classroom(build.ROOT)
+        room = Classroom(root)
         for u in units:
             room.generate(u.assignment)
             print(f"released release/{u.assignment}/")
@@ -84,8 +108,26 @@ def cmd_demo(args) -> int:
 def cmd_report(args) -> int:
     from .report import write_report
 
-    out = write_report(Path(args.root), Path(args.out), assignments=args.assignments or None)
+    out = write_report(course_root(args.root), Path(args.out), assignments=args.assignments or None)
     for path in out:
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_variant(args) -> int:
+    from .variants import build_variant
+
+    root = course_root(args.root)
+    written = build_variant(args.seed, root, _select(args.units) if args.units else None)
+    print(f"wrote the class variant into {root}: {len(written)} files (source/, keys/); "
+          "keep the seed and this folder private")
+    return 0
+
+
+def cmd_student_kit(args) -> int:
+    from .studentkit import build_student_kit
+
+    for path in build_student_kit(Path(args.out), course_root(args.root)):
         print(f"wrote {path}")
     return 0
 
@@ -103,15 +145,20 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("units", help="list units")
     p.set_defaults(func=cmd_units)
+    p = sub.add_parser("init", help="make a folder a course directory")
+    p.add_argument("dir")
+    p.set_defaults(func=cmd_init)
     p = sub.add_parser("validate", help="check data, notebooks, solutions and releases")
     p.add_argument("units", nargs="*")
     p.add_argument("--book", help="path to a copy of the book (default: $COURSE_BOOK or the attached copy)")
     p.add_argument("--quick", action="store_true", help="skip executing notebooks and nbgrader runs")
+    p.add_argument("--root", help="course directory (default: here)")
     p.set_defaults(func=cmd_validate)
     p = sub.add_parser("build", help="write notebooks, solutions and releases")
     p.add_argument("units", nargs="*")
     p.add_argument("--no-solutions", action="store_true")
     p.add_argument("--no-release", action="store_true")
+    p.add_argument("--root", help="course directory (default: here)")
     p.set_defaults(func=cmd_build)
     p = sub.add_parser("demo", help="rehearse a class on a scratch copy")
     p.add_argument("unit", nargs="?", default="ch01")
@@ -120,9 +167,18 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("report", help="grades from the gradebook: CSV and charts")
     p.add_argument("assignments", nargs="*")
-    p.add_argument("--root", default=".", help="course directory (default: here)")
+    p.add_argument("--root", help="course directory (default: here)")
     p.add_argument("--out", default="reports", help="output folder (default: reports/)")
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("variant", help="a class's own graded edition from a secret seed")
+    p.add_argument("units", nargs="*")
+    p.add_argument("--seed", required=True, help="a secret of the class (keep it private)")
+    p.add_argument("--root", help="the class's course directory (default: here)")
+    p.set_defaults(func=cmd_variant)
+    p = sub.add_parser("student-kit", help="the wheel and notebooks students receive (no graded keys)")
+    p.add_argument("--out", default="dist/student", help="output folder (default: dist/student/)")
+    p.add_argument("--root", help="course directory whose notebooks/ go in the kit (default: here)")
+    p.set_defaults(func=cmd_student_kit)
     p = sub.add_parser("lite", help="build the browser-only (JupyterLite) edition: a static site")
     p.add_argument("units", nargs="*")
     p.add_argument("--out", default="lite/_output", help="output folder (default: lite/_output/)")

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 
 from .classroom import Classroom
-from .units import unit as get_unit
+from course.units import unit as get_unit
 
 ESSAY = ("In this chapter the state drives change from above. The author links it to older patterns of "
          "state-building, and the evidence in the readings supports that reading in three ways. ") * 4

@@ -1,86 +1,96 @@
-"""Feedback that teaches and does not leak: nbgrader preprocessors for ``generate_feedback``.
+"""Feedback that teaches and leaks nothing: nbgrader preprocessors for ``generate_feedback``.
 
-nbgrader's feedback HTML shows the autograded notebook as it is, hidden tests included (nbgrader #917):
-a failed hidden assertion prints the expected answer in its traceback. These preprocessors, listed in
-``nbgrader_config.py`` (``GenerateFeedback.preprocessors``), run after the grades are read from the
-gradebook, so scores are untouched:
+They run after nbgrader's ``GetGrades`` (scores are untouched), listed in ``nbgrader_config.py``:
 
-- :class:`HideHiddenTests` removes hidden-test regions from test cells and replaces a test's error
-  output by a plain sentence;
-- :class:`AddExplanations` puts, under each graded question, its explanation and citation from the
-  question bank (and the rubric's criteria for an essay), so a student learns what they missed.
+- :class:`HideGraderNotes` removes the cells grading added for graders only (rubric with levels, anchor
+  answer, integrity report);
+- :class:`MarkPending` takes an essay that no grader has scored yet out of the total and says it is
+  pending, never "0";
+- :class:`AddExplanations` puts, under each graded question, its explanation and where to read in the
+  book, from the course directory's ``keys/`` (the check cell's output already says which items were wrong
+  and what was expected).
+
+The check cells hold no hidden tests (course_instructor.autograde), so no test code can leak here.
 """
 from __future__ import annotations
 
-import re
+from pathlib import Path
 
-from nbformat.v4 import new_markdown_cell, new_output
+from nbformat.v4 import new_markdown_cell
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Unicode
 
-HIDDEN = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.S)
-NOT_PASSED = "This check did not pass: the explanation below says what the question was after."
+from .autograde import GRADER_ONLY, _nb, _root
+from .keys import load_keys
 
-
-def _nbgrader(cell) -> dict:
-    return cell.metadata.get("nbgrader", {}) or {}
-
-
-class HideHiddenTests(NbGraderPreprocessor):
-    """Strip hidden tests and their tracebacks from graded cells in feedback."""
-
-    def preprocess_cell(self, cell, resources, index):
-        meta = _nbgrader(cell)
-        if cell.cell_type == "code" and meta.get("grade"):
-            had_hidden = "BEGIN HIDDEN TESTS" in cell.source
-            cell.source = HIDDEN.sub("", cell.source).rstrip()
-            if had_hidden:
-                outputs = []
-                for out in cell.get("outputs", []):
-                    if out.get("output_type") == "error" or (out.get("output_type") == "stream" and out.get("name") == "stderr"):
-                        out = new_output("stream", name="stdout", text=NOT_PASSED + "\n")
-                    outputs.append(out)
-                cell.outputs = outputs
-        return cell, resources
+PENDING = "pending"
 
 
-def question_for(grade_id: str, ids: set[str]) -> str | None:
-    """The bank question a grade cell belongs to: the longest question id that starts its grade id."""
-    hits = [q for q in ids if grade_id == q or grade_id.startswith(q + "-") or grade_id.startswith(q + "_")]
-    return max(hits, key=len) if hits else None
+def question_of(grade_id: str) -> str:
+    """The question id of a grade cell (``ch06-q1-test`` → ``ch06-q1``, ``ch06-essay-answer`` → ``ch06-essay``)."""
+    for suffix in ("-test", "-answer"):
+        if grade_id.endswith(suffix):
+            return grade_id[: -len(suffix)]
+    return grade_id
 
 
-def explanation_markdown(q) -> str:
-    cite = getattr(q, "citation_text", None) or _citation(q)
-    text = f"**Explanation** — {q.explanation}\n\n*Where to read: {cite}*"
-    rubric = getattr(q, "rubric", None)
-    if rubric:
-        crit = "\n".join(f"- {r['criterion']} ({r['points']} pt)" for r in rubric)
-        text += f"\n\n**What graders look for:**\n{crit}"
-    return text
+class HideGraderNotes(NbGraderPreprocessor):
+    """Drop every cell marked for graders only."""
+
+    def preprocess(self, nb, resources):
+        nb.cells = [c for c in nb.cells if GRADER_ONLY not in (c.metadata.get("course") or {})]
+        return nb, resources
 
 
-def _citation(q) -> str:
-    c = q.citation if isinstance(q.citation, dict) else {}
-    chapter = c.get("chapter")
-    where = "Introduction" if chapter == 0 else f"Chapter {chapter}"
-    return f"Tucker, Stalin in Power, {where}" + (f", section “{c['section']}”" if c.get("section") else "")
+class MarkPending(NbGraderPreprocessor):
+    """An essay awaiting a grader: no score shown, its points out of the total, one line saying so."""
+
+    def preprocess(self, nb, resources):
+        from nbgrader.api import Gradebook
+
+        info = resources["nbgrader"]
+        pending_points, out = 0.0, []
+        with Gradebook(info["db_url"]) as gb:
+            for cell in nb.cells:
+                meta = _nb(cell)
+                if meta.get("grade") and meta.get("solution") and cell.cell_type == "markdown":
+                    grade = gb.find_grade(meta["grade_id"], info["notebook"], info["assignment"], info["student"])
+                    if grade.needs_manual_grade:
+                        pending_points += float(meta.get("points", 0))
+                        meta["grade"] = False  # out of the score list: nbgrader's template would print 0
+                        meta[PENDING] = True
+                        out.append(cell)
+                        out.append(new_markdown_cell(f"*Your essay ({float(meta.get('points', 0)):g} points) is "
+                                                     "waiting for a grader: its score is **pending**.*"))
+                        continue
+                out.append(cell)
+        nb.cells = out
+        if pending_points:
+            resources["nbgrader"]["max_score"] = float(resources["nbgrader"].get("max_score", 0)) - pending_points
+            nb.cells.insert(0, new_markdown_cell(f"**Pending:** {pending_points:g} points of essays are not graded "
+                                                 "yet. The score above covers the graded questions only."))
+        return nb, resources
+
+
+def explanation_markdown(key: dict) -> str:
+    return f"**Explanation** — {key['explanation']}\n\n*Where to read: {key['citation']}*"
 
 
 class AddExplanations(NbGraderPreprocessor):
     """Insert each question's explanation and citation after its last graded cell."""
 
-    def preprocess(self, nb, resources):
-        from . import questions
+    course_root = Unicode("", help="The course directory (keys/ lives there); default: the current folder.").tag(config=True)
 
-        bank = {q.id: q for q in questions.all_questions()}
-        last_cell: dict[str, int] = {}
+    def preprocess(self, nb, resources):
+        keys = load_keys(_root(self.course_root), resources["nbgrader"]["assignment"])
+        last: dict[str, int] = {}
         for i, cell in enumerate(nb.cells):
-            meta = _nbgrader(cell)
-            qid = question_for(meta.get("grade_id", ""), set(bank)) if meta.get("grade") or meta.get("task") else None
-            if qid:
-                last_cell[qid] = i
-        for qid, i in sorted(last_cell.items(), key=lambda kv: -kv[1]):
-            cell = new_markdown_cell(explanation_markdown(bank[qid]))
+            meta = _nb(cell)
+            qid = question_of(meta.get("grade_id", ""))
+            if qid in keys and (meta.get("grade") or meta.get(PENDING)):
+                last[qid] = i
+        for qid, i in sorted(last.items(), key=lambda kv: -kv[1]):
+            cell = new_markdown_cell(explanation_markdown(keys[qid]))
             cell.metadata["course"] = {"explanation": qid}
             nb.cells.insert(i + 1, cell)
         return nb, resources

@@ -65,7 +65,7 @@ def lite_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def _notebooks(units=None) -> dict[str, nbformat.NotebookNode]:
     """File name -> lite notebook, for the start page and every unit that builds."""
     from . import build
-    from .units import all_units
+    from course.units import all_units
 
     chosen = all_units() if units is None else units
     out = {}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from .units import Unit
+from course.units import Unit
 
 REGIONS = [("### BEGIN SOLUTION", "### END SOLUTION"), ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"),
            ("=== BEGIN MARK SCHEME ===", "=== END MARK SCHEME ===")]
@@ -34,30 +34,54 @@ def _row(check: str, problems: list[str], ok_detail: str = "") -> Row:
 
 
 def check_data(units: list[Unit]) -> list[Row]:
-    from . import data, questions
+    from course import data
 
-    rows = [_row("question bank", questions.validate_bank())]
+    from .bankcheck import check
+
+    bank_problems, counts = check(units)
+    g = counts["graded"]
+    rows = [_row("question banks (schema, skills, form, pools)", bank_problems,
+                 f"{sum(g['kind'].values())} graded items: {dict(sorted(g['skill'].items()))}")]
     problems = []
     for name in data.names():
         problems += [f"{name}: {p}" for p in data.problems(name)]
     rows.append(_row("datasets", problems, f"{len(data.names())} datasets"))
-    bank_ids = {q.id for q in questions.all_questions()}
     probs = []
     for u in units:
         for r in u.readings:
             probs += r.problems()
         if len(u.readings) < 3:
             probs.append(f"{u.id}: {len(u.readings)} readings (at least 3)")
-        for qid in u.graded + [w["question"] for w in u.widgets if w.get("question")]:
-            if qid not in bank_ids:
-                probs.append(f"{u.id}: question {qid} is not in the bank")
-    rows.append(_row("units: readings and question ids", probs, f"{len(units)} units"))
+    rows.append(_row("units: readings", probs, f"{len(units)} units"))
     return rows
 
 
+def check_student_side(units: list[Unit], root: Path) -> list[Row]:
+    """What a student's kernel can reach: no graded key in the student package or in a released notebook."""
+    from course import questions
+
+    from .bank import GRADED
+
+    probs = [f"{qid}: graded item importable from the student package" for u in units for qid in u.graded
+             if qid in questions.PRACTICE]
+    practice_texts = {x.text for x in questions.PRACTICE.quotes()}
+    probs += [f"{x.id}: graded-pool quotation also in the student pool" for x in GRADED.quotes() if x.text in practice_texts]
+    for u in units:
+        path = root / "source" / u.assignment / f"{u.assignment}.ipynb"
+        if path.exists():
+            nb = nbformat.read(path, 4)
+            for c in nb.cells:
+                meta = c.metadata.get("nbgrader", {})
+                if meta.get("grade") and c.cell_type == "code" and ("HIDDEN TESTS" in c.source or "expected" in c.source):
+                    probs.append(f"{u.id}: check cell {meta.get('grade_id')} carries a key or hidden test")
+                if "MARK SCHEME" in c.source:
+                    probs.append(f"{u.id}: {meta.get('grade_id')} carries a mark scheme (it would reach the kernel's notebook)")
+    return [_row("no graded key reachable by a student", probs, "keys only in keys/ and course_instructor/")]
+
+
 def check_anchors(units: list[Unit], book_path: str | None) -> Row:
-    from . import book as _book
-    from .readings import check_all
+    from course import book as _book
+    from course.readings import check_all
 
     try:
         b = _book.open_book(book_path) if book_path else _book.current_book()
@@ -70,10 +94,10 @@ def check_anchors(units: list[Unit], book_path: str | None) -> Row:
     return _row("readings resolve in the book", problems, f"{len(ids)} readings")
 
 
-def check_fresh(units: list[Unit]) -> Row:
+def check_fresh(units: list[Unit], root: Path) -> Row:
     from .build import stale
 
-    return _row("notebooks match the data", stale(units), "source/, notebooks/, solutions/")
+    return _row("notebooks and keys match the data", stale(units, root), "source/, keys/, notebooks/, solutions/")
 
 
 def release_leaks(source_nb, release_nb) -> list[str]:
@@ -93,20 +117,25 @@ def release_leaks(source_nb, release_nb) -> list[str]:
 
 def rehearse(unit: Unit) -> list[Row]:
     """Generate the release, then autograde the solution (full marks) and the untouched release (zero)."""
-    from .build import unit_notebook
+    from .build import graded_questions, unit_notebook
 
-    return rehearse_notebook(unit.assignment, unit_notebook(unit, "source"), label=unit.id)
+    return rehearse_notebook(unit.assignment, unit_notebook(unit, "source"), label=unit.id,
+                             questions=graded_questions(unit))
 
 
-def rehearse_notebook(assignment: str, source_nb, label: str | None = None) -> list[Row]:
+def rehearse_notebook(assignment: str, source_nb, label: str | None = None, questions=None) -> list[Row]:
     """:func:`rehearse` for any instructor notebook (used on deliberately broken ones in the tests)."""
     from .classroom import Classroom, NbgraderError
 
     a, label = assignment, label or assignment
+    from .keys import write_keys
+
     room = Classroom.scratch()
     src = room.root / "source" / a / f"{a}.ipynb"
     src.parent.mkdir(parents=True)
     nbformat.write(source_nb, src)
+    if questions is not None:
+        write_keys(a, questions, room.root)
     try:
         release = room.generate(a) / f"{a}.ipynb"
     except NbgraderError as exc:
@@ -134,10 +163,12 @@ def _auto_max(room, assignment: str) -> float:
         return sum(gc.max_score for nb in a.notebooks for gc in nb.grade_cells if gc.cell_type == "code")
 
 
-def validate(units: list[Unit], book: str | None = None, execute: bool = True) -> list[Row]:
+def validate(units: list[Unit], book: str | None = None, execute: bool = True, root: Path | None = None) -> list[Row]:
+    root = Path(root or Path.cwd())
     rows = check_data(units)
     rows.append(check_anchors(units, book))
-    rows.append(check_fresh(units))
+    rows.append(check_fresh(units, root))
+    rows += check_student_side(units, root)
     if execute:
         for u in units:
             rows.extend(rehearse(u))

@@ -36,15 +36,19 @@ def self_check(question_id: str):
     return SelfCheck(question_id)
 
 
-def answer_helper(question_id: str):
-    """Graded notebooks: choices as controls; the button writes the answer line (nothing is checked)."""
+def answer_helper(variable: str, kind: str, n: int | None = None, choices: list[str] | None = None):
+    """Graded notebooks: controls to pick with the mouse; the button writes the answer line to paste.
+
+    It knows only the *form* of the answer (how many statements, which speakers, how many letters), never
+    the key: it checks nothing.
+    """
     import os
 
     if os.environ.get("NBGRADER_EXECUTION"):
         return None
-    from .selfcheck import SelfCheck
+    from .selfcheck import AnswerHelper
 
-    return SelfCheck(question_id, graded_helper=True)
+    return AnswerHelper(variable, kind, n=n, choices=choices)
 
 
 class ExcerptViewer(w.VBox):

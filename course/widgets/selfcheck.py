@@ -15,8 +15,9 @@ import html
 
 import ipywidgets as w
 
-from .. import grading
-from ..questions import LETTERS, Question, get, item
+from .. import scoring
+from ..answers import answer_var
+from ..questions import LETTERS, Question, get
 
 OK = "var(--jp-success-color1, #2e7d32)"
 BAD = "var(--jp-error-color1, #c62828)"
@@ -59,7 +60,7 @@ class SelfCheck(w.VBox):
             self.choices = []
             rows = []
             for n, iid in enumerate(q.shown_items(), 1):
-                x = item(iid)
+                x = q.item(iid)
                 dd = w.Dropdown(options=[PLACEHOLDER, *q.choices], value=PLACEHOLDER, description=f"Statement {n}",
                                 style={"description_width": "initial"}, layout=w.Layout(width="320px"))
                 when = f' <small>({html.escape(getattr(x, "date", "") or "")})</small>' if getattr(x, "date", "") else ""
@@ -139,9 +140,7 @@ class SelfCheck(w.VBox):
         return None
 
     def answer_line(self) -> str:
-        from ..nbcells import answer_var
-
-        return f"{answer_var(self.q)} = {self.answer()!r}"
+        return f"{answer_var(self.q.id)} = {self.answer()!r}"
 
     def check(self) -> float:
         q = self.q
@@ -159,7 +158,7 @@ class SelfCheck(w.VBox):
                                    f"{html.escape(q.explanation)}<br><small>{html.escape(q.citation_text)}</small></div>")
             return 0.0
         try:
-            frac = grading.fraction(q.kind, self._for_grading(), q.expected(), tolerance=q.tolerance)
+            frac = scoring.fraction(q.kind, self._for_grading(), q.expected(), tolerance=q.tolerance, choices=q.choices or None)
         except (TypeError, ValueError, AttributeError):
             frac = 0.0
         self.score = round(q.points * frac, 2)
@@ -180,7 +179,7 @@ class SelfCheck(w.VBox):
         if q.kind == "attribution":
             items = []
             for n, (iid, dd) in enumerate(zip(q.shown_items(), self.choices), 1):
-                x = item(iid)
+                x = q.item(iid)
                 ok = dd.value == x.speaker
                 src = (f"{html.escape(x.speaker)}, {html.escape(getattr(x, 'occasion', '') or '')} "
                        f"{html.escape(getattr(x, 'date', '') or '')}; Tucker ch. {x.chapter}"
@@ -220,3 +219,44 @@ class SelfCheck(w.VBox):
         self.score, self.attempts = 0.0, 0
         self.score_label.value = "<div role='status'></div>"  # keep the live region for screen readers
         self.feedback.value = ""
+
+
+class AnswerHelper(w.VBox):
+    """Graded notebooks: pick with the mouse, get the answer line to paste. Knows the form, not the key."""
+
+    def __init__(self, variable: str, kind: str, n: int | None = None, choices: list[str] | None = None) -> None:
+        self.variable, self.kind, self.n = variable, kind, n or 4
+        if kind == "attribution":
+            self.controls = [w.Dropdown(options=[PLACEHOLDER, *(choices or [])], value=PLACEHOLDER,
+                                        description=f"Statement {k}", style={"description_width": "initial"})
+                             for k in range(1, self.n + 1)]
+        elif kind == "multiple_choice":
+            self.controls = [w.RadioButtons(options=list(LETTERS[: self.n]), value=None, description="Your answer",
+                                            style={"description_width": "initial"})]
+        elif kind == "chronology":
+            self.controls = [w.Dropdown(options=[PLACEHOLDER, *LETTERS[: self.n]], value=PLACEHOLDER,
+                                        description=f"{['1st (earliest)', '2nd', '3rd'][k] if k < 3 else f'{k + 1}th'}",
+                                        style={"description_width": "initial"}) for k in range(self.n)]
+        else:
+            raise ValueError(f"no answer helper for {kind!r} questions")
+        self.button = w.Button(description="Write my answer line", button_style="primary",
+                               tooltip="Writes the line to paste into the answer cell; it checks nothing")
+        self.out = w.HTML("<div role='status'></div>")
+        self.button.on_click(lambda _: self.show())
+        super().__init__([*self.controls, self.button, self.out])
+
+    def answer(self):
+        if self.kind == "attribution":
+            return {k: c.value for k, c in enumerate(self.controls, 1) if c.value != PLACEHOLDER}
+        if self.kind == "multiple_choice":
+            return self.controls[0].value
+        return [c.value for c in self.controls if c.value != PLACEHOLDER]
+
+    def answer_line(self) -> str:
+        return f"{self.variable} = {self.answer()!r}"
+
+    def show(self) -> str:
+        line = self.answer_line()
+        self.out.value = (f"<div role='status'>Copy this line into the answer cell below (this helper does not "
+                          f"check anything):<br><code>{html.escape(line)}</code></div>")
+        return line
