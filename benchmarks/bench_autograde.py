@@ -15,8 +15,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from course.classroom import Classroom  # noqa: E402
-from course.demo import answer_cells, student_notebook  # noqa: E402
+from course_instructor.classroom import Classroom  # noqa: E402
+from course_instructor.demo import answer_cells, student_notebook  # noqa: E402
 from course.units import unit as get_unit  # noqa: E402
 
 

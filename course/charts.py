@@ -16,6 +16,12 @@ Every builder returns an ``alt.Chart`` or ``alt.LayerChart`` with:
 
 Static images (for nbgrader feedback, where Vega does not render) come from :func:`to_svg` /
 :func:`to_png` via ``vl-convert-python``.
+
+Display: the Altair renderer ``"course"`` (registered here, enabled by ``Unit.chart()``) puts the Vega-Lite
+spec in the output for JupyterLab's own Vega renderer (live, offline) and, when ``vl_convert`` is importable
+(grader environment, solutions build), an ``image/svg+xml`` copy beside it, which nbconvert's HTML
+(formgrader, feedback) shows where it cannot draw Vega. JupyterLab ranks its Vega renderer above SVG, so
+students still get the interactive chart. See :func:`course_renderer`.
 """
 from __future__ import annotations
 
@@ -29,7 +35,7 @@ from . import data as _data
 
 __all__ = ["PALETTE", "collectivization_curve", "grain_chart", "livestock_chart", "plan_chart", "terror_chart", "territory_chart",
            "congress_chart", "famine_chart", "turning_points", "records", "to_svg", "to_png", "describe",
-           "source_line", "BUILDERS"]
+           "source_line", "BUILDERS", "VEGALITE_MIME", "course_renderer"]
 
 #: Okabe-Ito palette: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -105,12 +111,27 @@ def describe(chart) -> str:
     return str(spec.get("description", ""))
 
 
+def _vl_version() -> str:
+    """The Vega-Lite version Altair writes (``"5_20"``), for vl-convert (whose default is its newest, v6)."""
+    from altair.vegalite.v5 import SCHEMA_VERSION
+
+    return "_".join(SCHEMA_VERSION.lstrip("v").split(".")[:2])
+
+
+def _convert(fn, spec: dict, **kwargs):
+    """``fn(spec)`` with Altair's Vega-Lite version; vl-convert's default if it lacks that exact version."""
+    try:
+        return fn(spec, vl_version=_vl_version(), **kwargs)
+    except Exception:  # noqa: BLE001 - "Unsupported Vega-Lite version string" (a RuntimeError)
+        return fn(spec, **kwargs)
+
+
 def to_svg(chart) -> str:
     """Render to an SVG string with vl-convert (offline)."""
     import vl_convert as vlc
 
     spec = chart if isinstance(chart, dict) else chart.to_dict()
-    return vlc.vegalite_to_svg(spec)
+    return _convert(vlc.vegalite_to_svg, spec)
 
 
 def to_png(chart, scale: float = 1.0) -> bytes:
@@ -118,7 +139,33 @@ def to_png(chart, scale: float = 1.0) -> bytes:
     import vl_convert as vlc
 
     spec = chart if isinstance(chart, dict) else chart.to_dict()
-    return vlc.vegalite_to_png(spec, scale=scale)
+    return _convert(vlc.vegalite_to_png, spec, scale=scale)
+
+
+VEGALITE_MIME = "application/vnd.vegalite.v5+json"
+
+
+def course_renderer(spec: dict, **metadata):
+    """Altair renderer ``"course"``: the Vega-Lite spec, its description as text, and an SVG when it can.
+
+    The bundle is ``{VEGALITE_MIME: spec, "text/plain": description}``, plus ``"image/svg+xml"`` when
+    ``vl_convert`` imports (instructor side: autograde, solutions; the student wheel does not ship it). A
+    spec vl-convert cannot draw is shown without the SVG rather than failing the cell.
+    """
+    bundle: dict = {VEGALITE_MIME: spec, "text/plain": describe(spec) or "A chart (Vega-Lite)."}
+    meta = {VEGALITE_MIME: metadata} if metadata else {}
+    try:
+        import vl_convert as vlc
+    except ImportError:
+        return bundle, meta
+    try:
+        bundle["image/svg+xml"] = _convert(vlc.vegalite_to_svg, spec)
+    except Exception:  # noqa: BLE001 - a chart vl-convert cannot draw still shows live in JupyterLab
+        pass
+    return bundle, meta
+
+
+alt.renderers.register("course", course_renderer)
 
 
 # --------------------------------------------------------------------------- collectivization

@@ -78,6 +78,8 @@ class Question:
     vary: str = ""
     anchor: str = ""
     bank: "Bank | None" = field(default=None, repr=False, compare=False)
+    #: mixed into the display order (a class variant's, from its seed): "" keeps the public order
+    salt: str = ""
 
     def item(self, item_id: str):
         """A quotation or position of this question's bank."""
@@ -110,7 +112,8 @@ class Question:
 
     # -- the order a student sees (deterministic per question, so no answer sits in a fixed place) ------
     def _rng(self) -> random.Random:
-        return random.Random(int(hashlib.sha256(self.id.encode()).hexdigest()[:12], 16))
+        key = self.id if not self.salt else f"{self.id}\0{self.salt}"
+        return random.Random(int(hashlib.sha256(key.encode()).hexdigest()[:12], 16))
 
     def shown_choices(self) -> list[str]:
         """Multiple-choice options in display order, labelled A, B, C… by position."""

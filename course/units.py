@@ -114,7 +114,9 @@ class Unit:
 
         from . import charts
 
-        alt.renderers.enable("mimetype")  # JupyterLab's own Vega renderer: draws offline (see README)
+        # "course" (course.charts): the spec for JupyterLab's own Vega renderer (draws offline, see README),
+        # plus a static SVG where vl_convert is installed (grading, solutions) for nbconvert's HTML
+        alt.renderers.enable("course")
         spec = self.charts[key] if isinstance(key, int) else next(c for c in self.charts if c["builder"] == key)
         return getattr(charts, spec["builder"])()
 

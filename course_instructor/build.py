@@ -29,8 +29,11 @@ EDITIONS = ("source", "selfstudy")
 
 
 # -- one unit, one edition ----------------------------------------------------------------------------
-def unit_cells(unit: Unit, edition: str) -> list:
-    """The unit's cells for ``edition`` ("source" = nbgrader instructor version, "selfstudy")."""
+def unit_cells(unit: Unit, edition: str, questions: list | None = None) -> list:
+    """The unit's cells for ``edition`` ("source" = nbgrader instructor version, "selfstudy").
+
+    ``questions``: the graded :class:`~course.questions.Question` objects to use instead of the bank's
+    ``unit.graded`` (a class variant's, see :mod:`course_instructor.variants`); source edition only."""
     from .nbcells import cells_for
 
     if edition not in EDITIONS:
@@ -62,8 +65,8 @@ def unit_cells(unit: Unit, edition: str) -> list:
                                        "`None`, and run the cell under it: it checks the *form* of your answer "
                                        "only. Nothing in this notebook tells you whether an answer is right; you "
                                        "learn that from your feedback after grading."))
-        for qid in unit.graded:
-            cells.extend(cells_for(qid, edition))
+        for q in (unit.graded if questions is None else questions):
+            cells.extend(cells_for(q, edition))
     cells.append(new_markdown_cell(unit.further_markdown()))
     return cells
 
@@ -83,9 +86,10 @@ _HOW_TO = {
 }
 
 
-def unit_notebook(unit: Unit, edition: str) -> nbformat.NotebookNode:
-    """The whole notebook, with deterministic cell ids and (source edition) nbgrader metadata on every cell."""
-    nb = new_notebook(cells=unit_cells(unit, edition))
+def unit_notebook(unit: Unit, edition: str, questions: list | None = None) -> nbformat.NotebookNode:
+    """The whole notebook, with deterministic cell ids and (source edition) nbgrader metadata on every cell.
+    ``questions``: as in :func:`unit_cells`."""
+    nb = new_notebook(cells=unit_cells(unit, edition, questions))
     nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"},
                    "course": {"unit": unit.id, "edition": edition}}
     for n, cell in enumerate(nb.cells):

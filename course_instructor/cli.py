@@ -55,8 +55,7 @@ def cmd_init(args) -> int:
     from .classroom import init_course_dir
 
     root = init_course_dir(Path(args.dir))
-    print(f"course directory ready: {root}
-next: cd {root} && course build")
+    print(f"course directory ready: {root}\nnext: cd {root} && course build")
     return 0
 
 

@@ -7,7 +7,6 @@ with an essay — and the real nbgrader pipeline runs on it: ``generate_assignme
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,9 +41,11 @@ def answer_cells(nb) -> dict[str, int]:
             if c.metadata.get("nbgrader", {}).get("solution")}
 
 
-def student_notebook(source_nb, release_nb, answered: set[str], wrong: set[str], essay: bool):
-    """The release with the instructor's answers in ``answered`` cells, a wrong-but-well-formed answer
-    in ``wrong`` cells (the solution with its values swapped), and optionally an essay."""
+def student_notebook(source_nb, release_nb, answered: set[str], wrong: set[str], essay: bool,
+                     keys: dict | None = None):
+    """The release with the instructor's answers in ``answered`` cells, a well-formed but wrong answer in
+    ``wrong`` cells (built from the key: another letter, a reversed order, rotated speakers, a chart of
+    the wrong kind), and optionally an essay."""
     nb = nbformat.from_dict(release_nb)
     src = answer_cells(source_nb)
     for gid, i in answer_cells(nb).items():
@@ -54,25 +55,32 @@ def student_notebook(source_nb, release_nb, answered: set[str], wrong: set[str],
                 cell.source = ESSAY
             continue
         if gid in answered:
-            cell.source = _strip_markers(sol.source)
-        elif gid in wrong:
-            cell.source = _wrong(_strip_markers(sol.source))
+            cell.source = strip_markers(sol.source)
+        elif gid in wrong and keys:
+            key = keys[gid[: -len("-answer")]]
+            cell.source = f"{key['variable']} = {wrong_answer(key)!r}"
     return nb
 
 
-def _strip_markers(source: str) -> str:
+def strip_markers(source: str) -> str:
     return "\n".join(line for line in source.splitlines() if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
 
 
-def _wrong(source: str) -> str:
-    """A well-formed but wrong answer: numbers shifted, quoted choices rotated."""
-    source = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)", lambda m: str(float(m.group(1)) * 3 + 7), source)
-    strings = re.findall(r"\"([^\"\n]+)\"", source)
-    values = sorted(set(strings))
-    if len(values) > 1:
-        rot = {v: values[(k + 1) % len(values)] for k, v in enumerate(values)}
-        source = re.sub(r"\"([^\"\n]+)\"", lambda m: f"\"{rot[m.group(1)]}\"", source)
-    return source
+def wrong_answer(key: dict):
+    """A well-formed answer that earns nothing under the scoring rules (course.scoring)."""
+    kind, right = key["kind"], key.get("key")
+    if kind == "multiple_choice":
+        return "ABCDEFGH"[("ABCDEFGH".index(right) + 1) % key.get("n", 4)]
+    if kind == "numeric":
+        return float(right) * 3 + 7 + 10 * (key.get("tolerance") or 1)
+    if kind == "chronology":
+        return list(reversed(right))
+    if kind == "attribution":
+        choices = key["choices"]
+        return {int(n): choices[(choices.index(s) + 1) % len(choices)] for n, s in right.items()}
+    if kind == "chart":
+        return {"mark": "text", "encoding": {}}
+    raise ValueError(kind)
 
 
 def class_profiles(n: int, seed: int = 1930) -> list[str]:
@@ -89,6 +97,9 @@ def run_demo(unit_id: str = "ch01", students: int = 20, where: str | Path | None
     source_nb = nbformat.read(room.root / "source" / a / f"{a}.ipynb", 4)
     release_nb = nbformat.read(release / f"{a}.ipynb", 4)
     gids = [g for g, i in answer_cells(source_nb).items() if source_nb.cells[i].cell_type == "code"]
+    from .keys import load_keys
+
+    keys = load_keys(room.root, a)
     rng = random.Random(seed)
     profiles = {}
     for k, profile in enumerate(class_profiles(students, seed), 1):
@@ -102,7 +113,7 @@ def run_demo(unit_id: str = "ch01", students: int = 20, where: str | Path | None
             answered, wrong = set(), set(gids)
         else:
             answered, wrong = set(), set()
-        nb = student_notebook(source_nb, release_nb, answered, wrong, essay=profile != "blank")
+        nb = student_notebook(source_nb, release_nb, answered, wrong, essay=profile != "blank", keys=keys)
         room.submit(student, a, nb)
         profiles[student] = profile
     room.autograde(a)

@@ -18,12 +18,21 @@ from pathlib import Path
 
 from nbformat.v4 import new_markdown_cell
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Unicode
+from traitlets import List, Unicode
 
 from .autograde import GRADER_ONLY, _nb, _root
 from .keys import load_keys
 
 PENDING = "pending"
+PENDING_NOTE = "pending_note"
+
+
+class _FeedbackStep(NbGraderPreprocessor):
+    """Base of the feedback steps: accepts nbconvert's ``display_data_priority`` (the HTML exporter passes
+    it to every preprocessor), as nbgrader's own GetGrades does, instead of warning that it is unknown."""
+
+    display_data_priority = List(['text/html', 'application/pdf', 'text/latex', 'image/svg+xml', 'image/png',
+                                  'image/jpeg', 'text/plain']).tag(config=True)
 
 
 def question_of(grade_id: str) -> str:
@@ -34,7 +43,7 @@ def question_of(grade_id: str) -> str:
     return grade_id
 
 
-class HideGraderNotes(NbGraderPreprocessor):
+class HideGraderNotes(_FeedbackStep):
     """Drop every cell marked for graders only."""
 
     def preprocess(self, nb, resources):
@@ -42,7 +51,7 @@ class HideGraderNotes(NbGraderPreprocessor):
         return nb, resources
 
 
-class MarkPending(NbGraderPreprocessor):
+class MarkPending(_FeedbackStep):
     """An essay awaiting a grader: no score shown, its points out of the total, one line saying so."""
 
     def preprocess(self, nb, resources):
@@ -60,8 +69,10 @@ class MarkPending(NbGraderPreprocessor):
                         meta["grade"] = False  # out of the score list: nbgrader's template would print 0
                         meta[PENDING] = True
                         out.append(cell)
-                        out.append(new_markdown_cell(f"*Your essay ({float(meta.get('points', 0)):g} points) is "
-                                                     "waiting for a grader: its score is **pending**.*"))
+                        note = new_markdown_cell(f"*Your essay ({float(meta.get('points', 0)):g} points) is "
+                                                 "waiting for a grader: its score is **pending**.*")
+                        note.metadata["course"] = {PENDING_NOTE: meta["grade_id"]}
+                        out.append(note)
                         continue
                 out.append(cell)
         nb.cells = out
@@ -76,8 +87,8 @@ def explanation_markdown(key: dict) -> str:
     return f"**Explanation** — {key['explanation']}\n\n*Where to read: {key['citation']}*"
 
 
-class AddExplanations(NbGraderPreprocessor):
-    """Insert each question's explanation and citation after its last graded cell."""
+class AddExplanations(_FeedbackStep):
+    """Insert each question's explanation and citation after its last graded cell (or its pending note)."""
 
     course_root = Unicode("", help="The course directory (keys/ lives there); default: the current folder.").tag(config=True)
 
@@ -89,6 +100,9 @@ class AddExplanations(NbGraderPreprocessor):
             qid = question_of(meta.get("grade_id", ""))
             if qid in keys and (meta.get("grade") or meta.get(PENDING)):
                 last[qid] = i
+            note_of = question_of((cell.metadata.get("course") or {}).get(PENDING_NOTE, ""))
+            if note_of in last:  # "waiting for a grader" stays right under the essay, then the explanation
+                last[note_of] = i
         for qid, i in sorted(last.items(), key=lambda kv: -kv[1]):
             cell = new_markdown_cell(explanation_markdown(keys[qid]))
             cell.metadata["course"] = {"explanation": qid}

@@ -122,10 +122,20 @@ def helper_source(q: Question) -> str:
             "  # optional: pick with the mouse, copy the line it writes")
 
 
-def cells_for(question_id: str, mode: str) -> list:
-    q = get(question_id)
+def cells_for(question_id: "str | Question", mode: str) -> list:
+    """The question's cells; ``question_id`` may also be a :class:`Question` itself (a class variant's)."""
+    q = question_id if isinstance(question_id, Question) else get(question_id)
     if mode == "selfstudy":
-        return [new_code_cell(f'course.widgets.self_check("{q.id}")')]
+        # the question's text here, once; the widget under it shows only the controls
+        suffix = q.id.split("-")[-1]
+        label = "essay" if "essay" in suffix else suffix.upper()
+        pts = f"{_points(q)} point{'s' if q.points != 1 else ''}"
+        text = f"**Practice {label}** · {pts}\n\n{body_markdown(q)}"
+        if q.kind == "short_answer":
+            lo, hi = (list(q.words) + [150, 300])[:2]
+            text += (f"\n\nWrite {lo}–{hi} words in the box below; what graders look for appears once you "
+                     f"have written at least {int(lo) // 2}.")
+        return [new_markdown_cell(text), new_code_cell(f'course.widgets.self_check("{q.id}")')]
     if mode != "source":
         raise ValueError("mode is 'source' or 'selfstudy'")
     prompt = _meta(new_markdown_cell(prompt_markdown(q)), f"{q.id}-prompt", locked=True)

@@ -18,20 +18,30 @@ default ``roster.csv`` beside this file (see ``roster.example.csv``). Everything
 server and a test run is an environment variable, so the end-to-end test (tests/test_hub.py) loads this
 very file:
 
-=============================  ===========================================================================
-``COURSE_HUB_ROSTER``          roster CSV (default: ``roster.csv`` beside this file)
-``COURSE_HUB_BIND_URL``        public URL the proxy listens on (default: JupyterHub's / TLJH's own)
-``COURSE_HUB_HUB_PORT``        the hub's internal port (default: JupyterHub's, 8081)
-``COURSE_HUB_PROXY_API_PORT``  configurable-http-proxy's API port (default: JupyterHub's, 8001)
-``COURSE_HUB_STATE_DIR``       folder for jupyterhub.sqlite, the cookie secret, the proxy PID file
-``COURSE_HUB_AUTHENTICATOR``   authenticator class (default: JupyterHub's / TLJH's; the test uses ``dummy``)
-``COURSE_HUB_DUMMY_PASSWORD``  the shared password when the authenticator is ``dummy`` (tests only)
-``COURSE_HUB_API_TOKEN``       a token for an admin service ``course-admin`` (scripts, the test)
-``COURSE_HUB_SINGLEUSER``      the single-user command (default ``jupyterhub-singleuser`` on PATH)
-``COURSE_HUB_SERVICE_PORT``    first port for the per-course formgrader services (default 9990)
-``COURSE_HUB_SPAWNER``         spawner class (default: JupyterHub's LocalProcessSpawner / TLJH's)
-``NBGRADER_EXCHANGE_ROOT``     nbgrader's exchange folder (default ``/srv/nbgrader/exchange``)
-=============================  ===========================================================================
+================================  ===========================================================================
+``COURSE_HUB_ROSTER``             roster CSV (default: ``roster.csv`` beside this file)
+``COURSE_HUB_BIND_URL``           public URL the proxy listens on (default: JupyterHub's / TLJH's own)
+``COURSE_HUB_HUB_PORT``           the hub's internal port (default: JupyterHub's, 8081)
+``COURSE_HUB_PROXY_API_PORT``     configurable-http-proxy's API port (default: JupyterHub's, 8001)
+``COURSE_HUB_STATE_DIR``          folder for jupyterhub.sqlite, the cookie secret, the proxy PID file
+``COURSE_HUB_AUTHENTICATOR``      authenticator class (default: JupyterHub's / TLJH's; the test uses ``dummy``)
+``COURSE_HUB_DUMMY_PASSWORD``     the shared password when the authenticator is ``dummy`` (tests only)
+``COURSE_HUB_API_TOKEN``          a token for an admin service ``course-admin`` (scripts, the test)
+``COURSE_HUB_SINGLEUSER``         students' single-user command, from the **student environment** (the
+                                  student wheel only; default ``jupyterhub-singleuser`` on PATH). An absolute
+                                  path also puts its folder first on the servers' PATH (kernels, terminals)
+``COURSE_HUB_GRADER_SINGLEUSER``  the formgraders' single-user command (default: the students')
+``COURSE_HUB_SERVICE_PORT``       first port for the per-course formgrader services (default 9990)
+``COURSE_HUB_SPAWNER``            spawner class (default: JupyterHub's LocalProcessSpawner / TLJH's)
+``NBGRADER_EXCHANGE_ROOT``        nbgrader's exchange folder (default ``/srv/nbgrader/exchange``)
+================================  ===========================================================================
+
+Keys only where students cannot reach them: the users' environment holds the **student wheel**
+(``course student-kit``: the ``course`` package, no graded bank, no keys), never the repository. Each
+course directory (a private clone, ``chmod 700``, owned by ``grader-<course>``) is on the formgrader's
+``PYTHONPATH``: the grader's process imports ``course_instructor`` (grading steps, feedback) from there,
+and no student process can. This folder (``jupyterhub_config.py``, ``nbgrader_config.py``) is read by
+every server, so install it where everyone may read it, apart from the clone (docs/jupyterhub.md).
 
 The Littlest JupyterHub: copy (or symlink) this file into ``/opt/tljh/config/jupyterhub_config.d/`` and
 run ``sudo tljh-config reload``. Zero to JupyterHub: see docs/jupyterhub.md (Helm values).
@@ -117,7 +127,9 @@ if everyone:
 # -- single-user servers -------------------------------------------------------------------------------
 if ENV("COURSE_HUB_SPAWNER"):
     c.JupyterHub.spawner_class = ENV("COURSE_HUB_SPAWNER")
+# Students' servers run from the student environment (the student wheel: no course_instructor, no keys).
 singleuser = ENV("COURSE_HUB_SINGLEUSER", "jupyterhub-singleuser")
+grader_singleuser = ENV("COURSE_HUB_GRADER_SINGLEUSER", singleuser)
 if ENV("COURSE_HUB_SINGLEUSER"):
     c.Spawner.cmd = [singleuser]
 c.Spawner.default_url = "/lab"
@@ -126,6 +138,9 @@ server_env = {
     "JUPYTER_CONFIG_PATH": NBGRADER_CONFIG_DIR,
     "NBGRADER_EXCHANGE_ROOT": EXCHANGE,
 }
+if os.path.isabs(singleuser):
+    # kernels, terminals and `nbgrader` in a student's server come from that same environment
+    server_env["PATH"] = os.pathsep.join([os.path.dirname(singleuser), "/usr/local/bin", "/usr/bin", "/bin"])
 c.Spawner.environment.update(server_env)
 
 # -- groups, roles, one formgrader service per course --------------------------------------------------
@@ -149,7 +164,7 @@ for n, (course, members) in enumerate(sorted(ROSTER.items())):
     services.append({
         "name": course,
         "url": f"http://127.0.0.1:{port + n}",
-        "command": [singleuser, "--debug"] if ENV("COURSE_HUB_DEBUG") else [singleuser],
+        "command": [grader_singleuser, "--debug"] if ENV("COURSE_HUB_DEBUG") else [grader_singleuser],
         "user": grader,
         # the formgrader works in the course directory: nbgrader reads its nbgrader_config.py from there
         "cwd": course_directory(course) if os.path.isdir(course_directory(course)) else home_of(grader),
@@ -160,8 +175,13 @@ for n, (course, members) in enumerate(sorted(ROSTER.items())):
             "JUPYTERHUB_USER": grader,  # nbgrader's JupyterHubAuthPlugin names the caller with it
             "COURSE_ID": course,        # the course directory's nbgrader_config.py reads these two
             "COURSE_DB_URL": f"sqlite:///{course_directory(course)}/gradebook.db",
-            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "PATH": os.pathsep.join(dict.fromkeys(
+                ([os.path.dirname(grader_singleuser)] if os.path.isabs(grader_singleuser) else [])
+                + os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin").split(os.pathsep))),
             "HOME": home_of(grader),
+            # the grader's process (formgrader, nbgrader's grading steps, their kernels) imports the
+            # instructor package from the course directory, a private clone: students' servers cannot
+            "PYTHONPATH": course_directory(course),
         },
     })
 if instructors:

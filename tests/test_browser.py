@@ -32,7 +32,7 @@ PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 # -- a scratch course root, a server, a browser -------------------------------------------------------------
 @pytest.fixture(scope="module")
 def course_root(tmp_path_factory) -> Path:
-    from course import build
+    from course_instructor import build
     from course.units import all_units
 
     root = tmp_path_factory.mktemp("course-root")

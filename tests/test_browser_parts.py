@@ -26,7 +26,7 @@ FIRST = _first_units()
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    from course import build
+    from course_instructor import build
     from course.units import all_units
 
     require_chromium()

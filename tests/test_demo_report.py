@@ -115,7 +115,7 @@ def test_report_command_writes_into_a_folder_of_choice(demo, tmp_path):
 
 
 def test_report_without_grades_says_what_to_do(tmp_path):
-    from course.classroom import Classroom
+    from course_instructor.classroom import Classroom
 
     room = Classroom.scratch([UNIT], where=tmp_path / "empty")
     proc = subprocess.run([COURSE, "report", "--root", str(room.root), "--out", str(tmp_path / "out")],

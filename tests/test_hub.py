@@ -4,6 +4,9 @@ What runs (all on 127.0.0.1, free ports, state in a temporary folder):
 
 - ``jupyterhub -f hub/jupyterhub_config.py`` — the repository's own recipe, parametrised by environment
   variables (roster, ports, exchange root, DummyAuthenticator with a password, an admin API token);
+- students' servers run from a **student environment**: a fresh venv with the student wheel of
+  ``course student-kit`` (``course`` only; tests/_kit.py), as a hub's user image would hold it; the
+  formgraders run from this environment (the instructor's), with the course directory on their PYTHONPATH;
   ``configurable-http-proxy`` from PATH or installed with npm into ``build/hub-test/`` (git-ignored);
 - throwaway OS users (``useradd``; removed with ``userdel -r`` at the end): one instructor, the two grader
   accounts ``grader-stalin-morning`` / ``grader-stalin-evening`` that run the per-course formgrader
@@ -16,9 +19,11 @@ What runs (all on 127.0.0.1, free ports, state in a temporary folder):
   ``/assignments/submit``, ``/assignments/fetch_feedback``) and the Jupyter contents API.
 
 Asserted: scores in each gradebook (perfect = full auto marks, partial in between, blank = 0); the
-feedback each student fetched has the explanations (and no hidden tests); students cannot read each
-other's work or the instructor's source, list only their own submissions, cannot open the formgrader,
-and see nothing of a course they are not in; the two sections' gradebooks hold only their own students.
+feedback each student fetched has the explanations (and no hidden tests); a student's kernel runs from the
+student environment, cannot import ``course_instructor`` and cannot read the instructor's course directory
+(its keys, its source); students cannot read each other's work, list only their own submissions, cannot
+open the formgrader, and see nothing of a course they are not in; the two sections' gradebooks hold only
+their own students.
 """
 from __future__ import annotations
 
@@ -40,6 +45,8 @@ from pathlib import Path
 
 import pytest
 
+from _kit import build_kit, make_student_venv, probe
+
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +56,7 @@ CHP_CACHE = ROOT / "build" / "hub-test"
 CI = os.environ.get("CI", "").lower() == "true"
 MARK = "course-hub-test"  # GECOS of the throwaway users: only users carrying it are ever removed
 RESTORE_FILE = CHP_CACHE / "restore-modes.json"  # folder modes to give back (see _let_users_run_python)
+STUDENT_ENV: dict[str, Path] = {}  # "python", "bin": the students' environment, made by the fixture
 
 MORNING, EVENING = "stalin-morning", "stalin-evening"
 INSTRUCTOR = "hubt-tucker"
@@ -143,26 +151,29 @@ def _kill_processes_of(uid: int) -> None:
 
 
 def as_user(user: str, *cmd: str, env: dict | None = None, cwd: str | None = None) -> subprocess.CompletedProcess:
-    """Run a command as an OS user (a shell that user could open), with the hub's nbgrader config."""
+    """Run a command as an OS user (a shell that user could open: the students' environment first on
+    PATH), with the hub's nbgrader config."""
     home = pwd.getpwnam(user).pw_dir
-    base = {"HOME": home, "USER": user, "PATH": f"{BIN}:/usr/local/bin:/usr/bin:/bin",
+    base = {"HOME": home, "USER": user, "PATH": f"{STUDENT_ENV.get('bin', BIN)}:/usr/local/bin:/usr/bin:/bin",
             "JUPYTER_CONFIG_PATH": str(HUB_DIR), **(env or {})}
     full = ["runuser", "-u", user, "--", "env", "-i", *[f"{k}={v}" for k, v in base.items()], *cmd]
     return subprocess.run(full, capture_output=True, text=True, cwd=cwd or home, timeout=300)
 
 
-def _let_users_run_python(probe: str) -> list[tuple[Path, int]]:
-    """Let the OS users run this environment's Python; return what to restore afterwards.
+def _let_users_run_python(probe_user: str, python: Path) -> list[tuple[Path, int]]:
+    """Let the OS users run the students' environment (``python``; its third-party packages are this
+    environment's) and the graders run this one; return what to restore afterwards.
 
     On this kind of machine the venv's interpreter is a pyenv build under /root (mode 700), which no
     other user can reach. Grant *traverse* only (o+x, no listing) on the folders in the way, for the
     duration of the test, and give the old modes back at the end. (A venv on the system's own Python
     3.11.2 was tried and rejected: soupsieve's selectors fail on 3.11.2, so nbgrader's feedback breaks.)"""
     check = ("-c", "import course, nbgrader, jupyterhub")
-    if as_user(probe, str(BIN / "python"), *check).returncode == 0:
+    if as_user(probe_user, str(python), *check).returncode == 0:
         return []
     todo = []
-    for target in {Path(sys.executable).resolve(), Path(sys.base_prefix).resolve(), BIN.resolve(), ROOT}:
+    for target in {Path(sys.executable).resolve(), Path(sys.base_prefix).resolve(), BIN.resolve(), ROOT,
+                   python.parent.resolve()}:
         for folder in reversed(target.parents):
             mode = folder.stat().st_mode & 0o7777
             if not mode & 0o001 and (folder, mode) not in todo:
@@ -174,7 +185,7 @@ def _let_users_run_python(probe: str) -> list[tuple[Path, int]]:
     for folder, mode in todo:
         os.chmod(folder, mode | 0o001)
         changed.append((folder, mode))
-    run = as_user(probe, str(BIN / "python"), *check)
+    run = as_user(probe_user, str(python), *check)
     if run.returncode != 0:
         _restore_modes(changed)
         _need(False, f"other users cannot run this environment's Python ({sys.executable}):\n{run.stderr[-1500:]}")
@@ -262,11 +273,12 @@ class Hub:
 
 
 def _write_course_directory(course: str, grader: pwd.struct_passwd, unit) -> Path:
-    """What an instructor does once per section: the course directory (a clone of this repository) in
-    the grader account's home: nbgrader_config.py and the unit's source notebook."""
+    """What an instructor does once per section: the course directory (a clone of the private fork) in
+    the grader account's home, private to it: nbgrader_config.py, the unit's source notebook and keys."""
     import nbformat
 
-    from course.build import source_path, unit_notebook
+    from course_instructor.build import graded_questions, source_path, unit_notebook
+    from course_instructor.keys import write_keys
 
     root = Path(grader.pw_dir) / course
     root.mkdir()
@@ -274,13 +286,24 @@ def _write_course_directory(course: str, grader: pwd.struct_passwd, unit) -> Pat
     path = source_path(unit, root)
     path.parent.mkdir(parents=True)
     nbformat.write(unit_notebook(unit, "source"), path)
+    write_keys(unit.assignment, graded_questions(unit), root)
     for p in [root, *root.rglob("*")]:
         os.chown(p, grader.pw_uid, grader.pw_gid)
+    os.chmod(root, 0o700)  # docs/jupyterhub.md, step 3
     return root
 
 
+def _student_environment(base: Path) -> Path:
+    """The students' environment, as a hub's user image holds it: the student kit's wheel in a fresh venv
+    (with the console scripts and Jupyter data its dependencies would bring); its python."""
+    wheel = build_kit(base / "student-kit")
+    python = make_student_venv(base / "student-env", wheel, jupyter_data=True)
+    STUDENT_ENV.update(python=python, bin=python.parent)
+    return python
+
+
 def _pick_unit():
-    from course.build import unit_notebook
+    from course_instructor.build import unit_notebook
     from course.units import unit
 
     errors = []
@@ -329,7 +352,10 @@ def hub():
             _create_user(u, base / "home")
             created.append(u)
         hub.course_dirs = {c: _write_course_directory(c, pwd.getpwnam(g), unit) for c, g in graders.items()}
-        modes = _let_users_run_python(STUDENTS[MORNING][0])
+        t_env = time.time()
+        hub.student_python = _student_environment(base)
+        hub.setup_timings = {"student kit + environment": round(time.time() - t_env, 1)}
+        modes = _let_users_run_python(STUDENTS[MORNING][0], hub.student_python)
         roster = hub.state / "roster.csv"
         with roster.open("w", newline="") as fh:
             w = csv.writer(fh)
@@ -348,7 +374,9 @@ def hub():
                "COURSE_HUB_AUTHENTICATOR": "dummy",
                "COURSE_HUB_DUMMY_PASSWORD": secrets.token_hex(8),
                "COURSE_HUB_API_TOKEN": hub.admin_token,
-               "COURSE_HUB_SINGLEUSER": str(BIN / "jupyterhub-singleuser"),
+               # students: the student environment; formgraders: the instructor's (this one)
+               "COURSE_HUB_SINGLEUSER": str(hub.student_python.parent / "jupyterhub-singleuser"),
+               "COURSE_HUB_GRADER_SINGLEUSER": str(BIN / "jupyterhub-singleuser"),
                "NBGRADER_EXCHANGE_ROOT": str(hub.exchange)}
         env.pop("COURSE_BOOK", None)
         env.pop("JUPYTER_CONFIG_PATH", None)
@@ -362,7 +390,9 @@ def hub():
         hub.proc = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(HUB_DIR / "jupyterhub_config.py")],
                                     cwd=hub.state, env=env, stdout=log, stderr=subprocess.STDOUT,
                                     start_new_session=True)
-        deadline = time.time() + 60
+        # the hub answers once it has started the formgrader services, one after the other (~20 s each
+        # on a busy two-CPU machine)
+        deadline = time.time() + 180
         while True:
             assert hub.proc.poll() is None, f"jupyterhub exited:\n{hub.log_tail()}"
             with contextlib.suppress(Exception):
@@ -373,6 +403,7 @@ def hub():
         yield hub
     finally:
         signal.signal(signal.SIGTERM, old_term)
+        STUDENT_ENV.clear()
         try:
             _stop(hub)
         finally:
@@ -407,7 +438,7 @@ def _stop(hub: Hub) -> None:
 # -- what students and the instructor do -----------------------------------------------------------------
 def _solutions(unit) -> dict[str, str]:
     """grade_id of each answer cell -> the instructor's solution (the source notebook's solution region)."""
-    from course.build import unit_notebook
+    from course_instructor.build import unit_notebook
 
     out = {}
     for cell in unit_notebook(unit, "source").cells:
@@ -480,6 +511,71 @@ def _feedback_html(hub: Hub, student: str, course: str, assignment: str) -> str:
     return r.json()["content"]
 
 
+def _in_kernel(hub: Hub, user: str, code: str, timeout: float = 120) -> str:
+    """Run ``code`` in a new kernel of ``user``'s server, through the hub (REST + the kernel's websocket);
+    its printed output."""
+    import uuid
+    from datetime import datetime, timezone
+
+    import websocket
+
+    base = f"/user/{user}/api/kernels"
+    r = hub.as_(user, "POST", base, json={"name": "python3"})
+    assert r.status_code == 201, f"{user} could not start a kernel: {r.status_code} {r.text[:500]}"
+    kid = r.json()["id"]
+    ws = websocket.create_connection(f"ws://127.0.0.1:{hub.port}{base}/{kid}/channels", timeout=timeout,
+                                     header=[f"Authorization: token {hub.user_token(user)}"])
+    try:
+        msg_id = uuid.uuid4().hex
+        ws.send(json.dumps({
+            "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": user, "session": uuid.uuid4().hex,
+                       "date": datetime.now(timezone.utc).isoformat(), "version": "5.3"},
+            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+            "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
+                        "allow_stdin": False, "stop_on_error": True}}))
+        out, deadline = [], time.time() + timeout
+        while time.time() < deadline:
+            msg = json.loads(ws.recv())
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind = msg["header"]["msg_type"]
+            if kind == "stream":
+                out.append(msg["content"]["text"])
+            elif kind == "error":
+                out.append("\n".join(msg["content"]["traceback"]))
+            elif kind == "status" and msg["content"]["execution_state"] == "idle":
+                return "".join(out)
+        raise AssertionError(f"{user}'s kernel did not finish: {''.join(out)[-2000:]}")
+    finally:
+        ws.close()
+        hub.as_(user, "DELETE", f"{base}/{kid}")
+
+
+STUDENT_KERNEL_PROBE = r"""
+import json, os, sys
+out = {"executable": sys.executable}
+import course
+out["course"] = course.__file__
+try:
+    import course_instructor
+    out["course_instructor"] = getattr(course_instructor, "__file__", None) or "namespace"
+except ImportError:
+    out["course_instructor"] = None
+for name, path in TARGETS.items():
+    try:
+        if os.path.isdir(path):
+            os.listdir(path)
+        else:
+            open(path, "rb").read(1)
+        out[name] = "read"
+    except PermissionError:
+        out[name] = "denied"
+    except OSError as exc:
+        out[name] = type(exc).__name__
+print("KERNEL" + json.dumps(out))
+"""
+
+
 def _gradebook(course_dir: Path, course: str):
     from nbgrader.api import Gradebook
 
@@ -498,6 +594,26 @@ def test_class_on_jupyterhub(hub):
     for course in (MORNING, EVENING):
         hub.wait_service(course, INSTRUCTOR)
     timings["hub + servers"] = time.time() - t0
+
+    # keys only where students cannot reach them: a student's kernel runs from the student environment
+    # (the student wheel), cannot import the instructor package, cannot read the instructor's course
+    # directory (its keys, its source notebook); the same from a plain process of that student
+    course_dir = hub.course_dirs[MORNING]
+    targets = {"course_dir": str(course_dir), "keys": str(course_dir / "keys" / f"{assignment}.json"),
+               "source": str(course_dir / "source" / assignment / f"{assignment}.ipynb")}
+    text = _in_kernel(hub, "hubt-ann", f"TARGETS = {targets!r}\n{STUDENT_KERNEL_PROBE}")
+    lines = [ln for ln in text.splitlines() if ln.startswith("KERNEL")]
+    assert lines, f"ann's kernel printed no report:\n{text[-3000:]}"
+    seen = json.loads(lines[-1][len("KERNEL"):])
+    student_env = hub.student_python.parent.parent
+    assert Path(seen["executable"]).parent == hub.student_python.parent, seen
+    assert Path(seen["course"]).is_relative_to(student_env), f"ann's kernel imports course from {seen['course']}"
+    assert seen["course_instructor"] is None, f"ann's kernel imports course_instructor: {seen}"
+    assert {seen[k] for k in targets} == {"denied"}, f"ann's kernel reached the course directory: {seen}"
+    ps = probe(hub.student_python, cwd=Path("/"),
+               runner=lambda cmd: as_user("hubt-ben", *cmd))
+    assert ps["course_instructor"] is None and Path(ps["course_file"]).is_relative_to(student_env), ps
+    timings["student kernel"] = time.time() - t0
 
     # students cannot open a formgrader; the instructor can (checked by wait_service)
     r = hub.as_("hubt-ann", "GET", f"/services/{MORNING}/formgrader/api/assignments")
@@ -585,4 +701,4 @@ def test_class_on_jupyterhub(hub):
             assert assignment in html
     timings["feedback fetched"] = time.time() - t0
     print("hub test timings (s, cumulative):", json.dumps({k: round(v, 1) for k, v in timings.items()}),
-          "unit:", unit.id, "isolation:", hub.isolation_note)
+          "unit:", unit.id, "isolation:", hub.isolation_note, "setup:", hub.setup_timings)

@@ -34,7 +34,7 @@ def _require_lite():
 
 @pytest.fixture(scope="module")
 def units():
-    from course import build
+    from course_instructor import build
     from course.units import all_units
 
     out = []
@@ -51,7 +51,7 @@ def units():
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, units) -> Path:
     _require_lite()
-    from course.lite import build_lite
+    from course_instructor.lite import build_lite
 
     t = time.perf_counter()
     out = build_lite(tmp_path_factory.mktemp("lite") / "site", units)
@@ -86,7 +86,7 @@ def test_news_popup_is_off(site):
 
 
 def test_self_study_notebooks_are_in_the_site(site, units):
-    from course.lite import DIST_NAME, LITE_KERNELSPEC
+    from course_instructor.lite import DIST_NAME, LITE_KERNELSPEC
 
     nbdir = site / "files" / "notebooks"
     want = {"index.ipynb"} | {f"{u.assignment}.ipynb" for u in units}

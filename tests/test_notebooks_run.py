@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from conftest import shared_book_path, require_shared_book
-from course import build
+from course_instructor import build
 from course.units import all_units
 
 UNITS = all_units()

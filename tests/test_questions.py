@@ -195,13 +195,13 @@ def test_timeline_sorter_with_buttons():
 
 def test_answer_helper_writes_the_line_to_paste():
     from course.widgets import answer_helper
-    from course.nbcells import answer_var
+    from course_instructor.nbcells import answer_var
 
     q = _first("multiple_choice")
-    helper = answer_helper(q.id)
-    helper.choices[0].value = "B"
-    helper.check_button.click()
-    assert f"{answer_var(q)} = &#x27;B&#x27;" in helper.score_label.value or f"{answer_var(q)} = 'B'" in helper.score_label.value
+    helper = answer_helper(answer_var(q.id), "multiple_choice", n=len(q.choices))
+    helper.controls[0].value = "B"
+    helper.button.click()
+    assert f"{answer_var(q.id)} = &#x27;B&#x27;" in helper.out.value
 
 
 def test_glossary_search_and_excerpt_viewer():
@@ -251,7 +251,7 @@ def test_glossary_sections_are_headings_of_their_chapter(shared_book):
 
 # -- no spoilers in self-study notebooks ---------------------------------------------------------------------
 def test_selfstudy_notebooks_hold_no_answers():
-    from course import build
+    from course_instructor import build
     from course.units import all_units
 
     leaks = []

@@ -6,7 +6,7 @@ import re
 import nbformat
 import pytest
 
-from course import build
+from course_instructor import build
 from course.book._toc import CHAPTERS
 from course.units import all_units, parts
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from course.units import all_units
-from course.validate import rehearse
+from course_instructor.validate import rehearse
 
 UNITS = all_units()
 pytestmark = pytest.mark.slow

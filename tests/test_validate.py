@@ -7,9 +7,9 @@ import re
 import nbformat
 import pytest
 
-from course import build
+from course_instructor import build
 from course.units import unit as get_unit
-from course.validate import release_leaks, rehearse_notebook
+from course_instructor.validate import release_leaks, rehearse_notebook
 
 UNIT = get_unit("ch04")
 
@@ -65,7 +65,7 @@ def test_stale_and_missing_notebooks_are_reported(tmp_path):
 
 
 def test_validate_command_exits_nonzero_on_failure(monkeypatch, capsys):
-    from course import cli, validate
+    from course_instructor import cli, validate
 
     monkeypatch.setattr(validate, "validate", lambda units, book=None, execute=True: [
         validate.Row("ok check", True), validate.Row("bad check", False, "what went wrong")])

@@ -1,6 +1,7 @@
 """Interactive widgets (ipywidgets 8), each built from the course's data.
 
-- :func:`self_check` — any bank question as an instant self-check (quote matching, timeline, quiz, essay);
+- :func:`self_check` — a practice item as a self-check that teaches: a hint pointing to the reading after a
+  wrong try, the explanation once right or after three tries (quote matching, timeline, quiz, essay, chart);
 - :func:`answer_helper` — in graded notebooks, pick with the mouse and get the answer line to paste;
 - :class:`ExcerptViewer` — a unit's readings, from the reader's copy or as summaries;
 - :class:`Glossary` — searchable key terms with the chapter that explains each;
@@ -30,14 +31,20 @@ def __getattr__(name):
     raise AttributeError(name)
 
 
-def self_check(question_id: str):
+def self_check(question_id: str, show_prompt: bool = False):
+    """A practice item as a self-check widget.
+
+    In a self-study notebook the markdown cell above the call shows the question (its statements, options
+    or events), so by default the widget shows only the controls; ``show_prompt=True`` shows the question in
+    the widget too (the unit's Explore widgets, which have no markdown cell of their own).
+    """
     from .selfcheck import SelfCheck
 
-    return SelfCheck(question_id)
+    return SelfCheck(question_id, show_prompt=show_prompt)
 
 
 def answer_helper(variable: str, kind: str, n: int | None = None, choices: list[str] | None = None):
-    """Graded notebooks: controls to pick with the mouse; the button writes the answer line to paste.
+    """Graded notebooks: controls to pick with the keyboard or the mouse; the button writes the answer line.
 
     It knows only the *form* of the answer (how many statements, which speakers, how many letters), never
     the key: it checks nothing.
@@ -119,7 +126,7 @@ def from_spec(spec: dict, unit=None):
     """The widget a unit's data asks for."""
     kind = spec.get("kind")
     if kind in ("quote_matcher", "timeline", "quiz"):
-        return self_check(spec["question"])
+        return self_check(spec["question"], show_prompt=True)  # no markdown cell shows the question here
     if kind == "explorer":
         from .explorer import CollectivizationExplorer
 
