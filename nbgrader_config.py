@@ -65,19 +65,23 @@ c.AddExplanations.course_root = HERE
 # text. Scoped to GenerateFeedback: a plain `c.HTMLExporter.template_name` would also replace the formgrader's
 # own `formgrade` template (this file is loaded after nbgrader sets it), so graders would lose the grading form.
 # The scoped section also wins over the `feedback` nbgrader forces when feedback is made from the formgrader.
-import nbgrader  # noqa: E402
-import course_instructor  # noqa: E402
-
-NBGRADER_TEMPLATES = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates")
-c.GenerateFeedback.HTMLExporter.template_name = "course_feedback"
-c.GenerateFeedback.HTMLExporter.extra_template_basedirs = [
-    os.path.join(os.path.dirname(course_instructor.__file__), "templates"),
-    NBGRADER_TEMPLATES,
-]
-# nbgrader's own list (bootstrap's CSS) plus its templates folder, so course_feedback can extend
-# 'feedback/index.html.j2' by name (its own index.html.j2 would otherwise shadow it)
-c.GenerateFeedback.HTMLExporter.extra_template_paths = [
-    os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "static", "node_modules",
-                 "bootstrap", "dist", "css"),
-    NBGRADER_TEMPLATES,
-]
+# Guarded: an environment without the instructor package (a student's) still reads the rest of this file.
+try:
+    import course_instructor
+    import nbgrader
+except ImportError:
+    pass
+else:
+    NBGRADER_TEMPLATES = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates")
+    c.GenerateFeedback.HTMLExporter.template_name = "course_feedback"
+    c.GenerateFeedback.HTMLExporter.extra_template_basedirs = [
+        os.path.join(os.path.dirname(course_instructor.__file__), "templates"),
+        NBGRADER_TEMPLATES,
+    ]
+    # nbgrader's own list (bootstrap's CSS) plus its templates folder, so course_feedback can extend
+    # 'feedback/index.html.j2' by name (its own index.html.j2 would otherwise shadow it)
+    c.GenerateFeedback.HTMLExporter.extra_template_paths = [
+        os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "static",
+                     "node_modules", "bootstrap", "dist", "css"),
+        NBGRADER_TEMPLATES,
+    ]

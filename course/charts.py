@@ -221,7 +221,9 @@ def collectivization_curve(start: str = "1929-06-01", end: str = "1937-12-31", a
         text = marks.mark_text(align="left", baseline="middle", dx=4, fontSize=10, color=PALETTE[3]).encode(
             x="date:T", y=alt.Y("label_y:Q"), text="label:N")
         layers += [rules, text]
-    peak = max(values, key=lambda r: r["percent"]) if values else None
+    # the peak of the 1929-30 campaign (the later climb to 93% by 1937 is described separately)
+    first_wave = [r for r in values if r["date"] < "1931-01-01" and r["percent"] is not None]
+    peak = max(first_wave, key=lambda r: r["percent"]) if first_wave else None
     desc = ("Line chart: share of peasant households in collective farms, USSR, "
             f"{values[0]['date'][:4] if values else start[:4]}-{values[-1]['date'][:4] if values else end[:4]}. ")
     if peak:

@@ -140,6 +140,7 @@ class ScoreAnswers(NbGraderPreprocessor):
             self.log.warning("%s: could not score the answer (%s)", qid, exc)
             frac = 0.0
         points = round(key["points"] * frac, 2)
+        cell.metadata["course"] = {"answer": answer if key["kind"] != "chart" else "(chart)", "points": points}
         outputs = [_html_output(verdict_html(key, answer, frac), verdict_text(key, answer, frac))]
         if key["kind"] == "chart":
             outputs.insert(0, chart_output(answer))

@@ -81,6 +81,12 @@ def cmd_build(args) -> int:
     from .classroom import Classroom
 
     root = course_root(args.root)
+    from .variants import read_variant
+
+    if read_variant(root) and not args.force:
+        raise SystemExit(f"course: {root} holds a class variant (keys/variant.json): `course build` would replace "
+                         "its graded items with the public ones. Rebuild it with `course variant --seed …`, or "
+                         "pass --force to overwrite it with the public edition.")
     units = _select(args.units)
     written = build.write_notebooks(units if args.units else None, root=root)
     print(f"wrote {len(written)} files in {root} (source/, keys/, notebooks/)")
@@ -134,7 +140,7 @@ def cmd_student_kit(args) -> int:
 def cmd_lite(args) -> int:
     from .lite import build_lite, serve_hint
 
-    out = build_lite(Path(args.out), _select(args.units) if args.units else None)
+    out = build_lite(Path(args.out), _select(args.units) if args.units else None, root=course_root(args.root))
     print(f"wrote the JupyterLite site to {out}\nserve it: {serve_hint(out)}")
     return 0
 
@@ -158,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-solutions", action="store_true")
     p.add_argument("--no-release", action="store_true")
     p.add_argument("--root", help="course directory (default: here)")
+    p.add_argument("--force", action="store_true", help="overwrite a class variant with the public edition")
     p.set_defaults(func=cmd_build)
     p = sub.add_parser("demo", help="rehearse a class on a scratch copy")
     p.add_argument("unit", nargs="?", default="ch01")
@@ -181,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("lite", help="build the browser-only (JupyterLite) edition: a static site")
     p.add_argument("units", nargs="*")
     p.add_argument("--out", default="lite/_output", help="output folder (default: lite/_output/)")
+    p.add_argument("--root", help="course directory whose notebooks/ the site carries (default: here)")
     p.set_defaults(func=cmd_lite)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -11,6 +11,11 @@ They run after nbgrader's ``GetGrades`` (scores are untouched), listed in ``nbgr
   and what was expected).
 
 The check cells hold no hidden tests (course_instructor.autograde), so no test code can leak here.
+
+The page is written with the ``course_feedback`` template (templates/course_feedback, configured in
+``nbgrader_config.py`` for ``GenerateFeedback`` only): nbgrader's feedback template without MathJax from a
+CDN, with every chart output (which carries an SVG beside its Vega-Lite spec) shown as an image whose
+alternative text is the chart's description.
 """
 from __future__ import annotations
 

@@ -1,10 +1,15 @@
 """The browser-only edition: a static JupyterLite site with the self-study notebooks and the course package.
 
-``build_lite(out_dir)`` writes a folder that any static web server can host (GitHub Pages, a university web
-space, ``python -m http.server``). It holds JupyterLab (JupyterLite), the Pyodide kernel extension, the
-ipywidgets manager, the self-study notebooks under ``notebooks/`` (start page ``notebooks/index.ipynb``),
-and a local package index (``pypi/``, "piplite") with the course's wheel and the pure-Python wheels the
-notebooks need that Pyodide does not ship (Altair 5.5 and narwhals).
+``build_lite(out_dir, root=course_dir)`` writes a folder that any static web server can host (GitHub Pages, a
+university web space, ``python -m http.server``). It holds JupyterLab (JupyterLite), the Pyodide kernel
+extension, the ipywidgets manager, the self-study notebooks under ``notebooks/`` (start page
+``notebooks/index.ipynb``), taken from the course directory's ``notebooks/`` as ``course build`` wrote
+them, and a local package index (``pypi/``, "piplite") with the course's wheel and the pure-Python wheels
+the notebooks need that Pyodide does not ship (Altair 5.5 and narwhals).
+
+The site is public and for students: its course wheel is built from a copy of the repository *without*
+``course_instructor`` (graded items, keys and grading steps stay with the instructor), so it holds the
+student runtime ``course`` and the practice bank only.
 
 Each notebook of this edition starts with one extra cell that installs the course into the page's Python:
 ``%pip install`` in the Pyodide kernel is piplite, which looks in the site's ``pypi/`` index first.
@@ -22,6 +27,7 @@ from __future__ import annotations
 import copy
 import importlib.metadata as md
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -31,6 +37,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
+#: the repository the course wheel is built from (a copy of it, without the instructor package)
 ROOT = Path(__file__).resolve().parent.parent
 DIST_NAME = "stalin-in-power-course"
 #: the Pyodide kernel's name in JupyterLite (notebooks naming another kernel ask "Select Kernel")
@@ -52,8 +59,12 @@ SETUP_NOTE = ("**Browser edition.** This notebook runs entirely in your browser 
 
 
 def lite_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A self-study notebook adapted for JupyterLite: the Pyodide kernel and a setup cell on top."""
+    """A self-study notebook adapted for JupyterLite: the Pyodide kernel, a setup cell on top, no outputs."""
     nb = copy.deepcopy(nb)
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
     nb.metadata["kernelspec"] = dict(LITE_KERNELSPEC)
     nb.metadata.setdefault("course", {})["edition"] = "lite"
     note, setup = new_markdown_cell(SETUP_NOTE), new_code_cell(SETUP_SOURCE)
@@ -62,29 +73,52 @@ def lite_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def _notebooks(units=None) -> dict[str, nbformat.NotebookNode]:
-    """File name -> lite notebook, for the start page and every unit that builds."""
+def _notebooks(root: Path, units=None) -> dict[str, nbformat.NotebookNode]:
+    """File name -> lite notebook: each chosen unit's self-study notebook from ``<root>/notebooks/``, and the
+    start page (the course directory's when every unit is chosen, else one that links the chosen units)."""
     from . import build
     from course.units import all_units
 
-    chosen = all_units() if units is None else units
-    out = {}
+    everything = all_units()
+    chosen = everything if units is None else list(units)
+    out, missing = {}, []
     for unit in chosen:
-        out[f"{unit.assignment}.ipynb"] = lite_notebook(build.unit_notebook(unit, "selfstudy"))
-    out["index.ipynb"] = lite_notebook(build.index_notebook(chosen))
+        path = build.selfstudy_path(unit, root)
+        if not path.is_file():
+            missing.append(str(path.relative_to(root)))
+            continue
+        nb = nbformat.read(path, as_version=4)
+        if nb.metadata.get("course", {}).get("edition") not in (None, "selfstudy"):
+            raise RuntimeError(f"{path} is not a self-study notebook (edition {nb.metadata['course']['edition']!r})")
+        out[path.name] = lite_notebook(nb)
+    if missing:
+        raise FileNotFoundError(f"{root} lacks the self-study notebooks {', '.join(missing)}: run `course build` there")
+    index = root / "notebooks" / "index.ipynb"
+    if [u.id for u in chosen] == [u.id for u in everything] and index.is_file():
+        out["index.ipynb"] = lite_notebook(nbformat.read(index, as_version=4))
+    else:
+        out["index.ipynb"] = lite_notebook(build.index_notebook(chosen))
     return out
 
 
+#: never copied into the wheel's build tree: the instructor package (graded bank, keys, grading), course
+#: directories' contents, and build clutter
+WHEEL_EXCLUDES = ("course_instructor", ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "artifacts",
+                  "release", "submitted", "autograded", "feedback", "solutions", "source", "notebooks", "keys",
+                  "lite", "reports", ".pytest_cache", "gradebook.db", "hub", "tests", "benchmarks")
+
+
 def course_wheel(dest: Path) -> Path:
-    """Build the course package's wheel (no dependencies) into ``dest``."""
+    """Build the student runtime's wheel (package ``course``, no dependencies) into ``dest``, from a copy of
+    the repository without ``course_instructor``."""
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         # build from a clean copy: setuptools writes build/ and *.egg-info beside the sources
         src = Path(tmp) / "src"
-        shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
-            ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "artifacts", "release", "submitted",
-            "autograded", "feedback", "solutions", "source", "notebooks", "lite", "reports", ".pytest_cache",
-            "gradebook.db"))
+        shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(*WHEEL_EXCLUDES))
+        # the `course` command is the instructor's (course_instructor.cli): no console script in this wheel
+        pyproject = src / "pyproject.toml"
+        pyproject.write_text(re.sub(r"(?ms)^\[project\.scripts\]\n.*?(?=^\[|\Z)", "", pyproject.read_text()))
         run = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
                               "-w", str(dest), str(src)], capture_output=True, text=True)
         if run.returncode:
@@ -92,6 +126,12 @@ def course_wheel(dest: Path) -> Path:
     wheels = sorted(dest.glob("stalin_in_power_course-*.whl"))
     if not wheels:
         raise RuntimeError("pip wheel produced no course wheel")
+    import zipfile
+
+    with zipfile.ZipFile(wheels[-1]) as zf:
+        leaked = [n for n in zf.namelist() if n.split("/")[0] == "course_instructor"]
+    if leaked:
+        raise RuntimeError(f"the course wheel carries the instructor package: {leaked[:5]}")
     return wheels[-1]
 
 
@@ -118,14 +158,18 @@ def _jupyter() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "jupyter"]
 
 
-def build_lite(out_dir: Path | str, units=None, *, bundle: bool = True, quiet: bool = True) -> Path:
-    """Build the JupyterLite site into ``out_dir`` (replaced if it exists); return its path."""
+def build_lite(out_dir: Path | str, units=None, *, root: Path | str | None = None, bundle: bool = True,
+               quiet: bool = True) -> Path:
+    """Build the JupyterLite site into ``out_dir`` (replaced if it exists) from the course directory ``root``
+    (default: the current folder; its ``notebooks/``, written by ``course build``); return its path."""
     out_dir = Path(out_dir).resolve()
+    root = Path(root or Path.cwd()).resolve()
+    notebooks = _notebooks(root, units)  # before anything is built: a missing notebook stops here
     with tempfile.TemporaryDirectory(prefix="course-lite-") as tmp:
         lite_dir = Path(tmp)
         files = lite_dir / "files" / "notebooks"
         files.mkdir(parents=True)
-        for name, nb in _notebooks(units).items():
+        for name, nb in notebooks.items():
             (files / name).write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
         wheels_dir = lite_dir / "wheels"
         wheels = [course_wheel(wheels_dir)] + (bundled_wheels(wheels_dir) if bundle else [])
@@ -136,8 +180,10 @@ def build_lite(out_dir: Path | str, units=None, *, bundle: bool = True, quiet: b
                 "disabledExtensions": DISABLED_EXTENSIONS,
             },
         }, indent=2), encoding="utf-8")
-        overrides = ROOT / ".jupyter" / "overrides.json"  # no "Jupyter news" pop-up
-        if overrides.is_file():
+        # no "Jupyter news" pop-up: the course directory's settings, else the repository's
+        overrides = next((p for p in (root / ".jupyter" / "overrides.json", ROOT / ".jupyter" / "overrides.json")
+                          if p.is_file()), None)
+        if overrides is not None:
             shutil.copy2(overrides, lite_dir / "overrides.json")  # the build merges it into jupyter-lite.json
         cmd = [*_jupyter(), "lite", "build", "--lite-dir", str(lite_dir), "--output-dir", str(out_dir),
                "--contents", str(lite_dir / "files"), "--no-sourcemaps",

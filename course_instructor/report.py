@@ -1,9 +1,17 @@
 """``course report``: grades out of nbgrader's gradebook, for people and for the LMS.
 
 Writes, per course directory: ``grades.csv`` (one row per student and assignment — import it in the LMS),
-``questions.csv`` (mean score and difficulty per question, over graded answers; essays still waiting
-for a grader are counted as ``pending``, not as zeros), and two charts (score distribution per
-assignment, hardest questions) as HTML with Vega inlined (opens offline) and PNG.
+``questions.csv`` (mean score, difficulty and **discrimination** per question, over graded answers; essays
+still waiting for a grader are counted as ``pending``, not as zeros), ``options.csv`` (for each
+multiple-choice question, how often each option was chosen, the key marked), and charts (score
+distribution per assignment, hardest questions, item analysis) as HTML with Vega inlined (opens offline)
+and PNG.
+
+Item analysis, for an instructor who wants to spot a broken item after one class: a question's
+*discrimination* is the correlation between its score and the rest of the student's score (the
+point-biserial correlation for an all-or-nothing item). Near zero or negative: strong students do no
+better on it than weak ones — the key may be wrong, or the item guessable. A distractor nobody chooses
+does no work; a distractor the strong students choose may be a second right answer.
 """
 from __future__ import annotations
 
@@ -36,14 +44,70 @@ def collect(root: Path, assignments: list[str] | None = None) -> tuple[list[dict
                             pending_q[g.name] = pending_q.get(g.name, 0) + 1
                         else:
                             per_q[g.name].append(g.score or 0.0)
+            by_student = {}
+            for sub in gb.assignment_submissions(name):
+                by_student[sub.student.id] = {g.name: g.score for nb in sub.notebooks for g in nb.grades
+                                              if not (g.auto_score is None and g.manual_score is None)}
             for qname, scores in sorted(per_q.items()):
                 mean = sum(scores) / len(scores) if scores else None
                 questions.append({"assignment": name, "question": qname, "max_score": max_q[qname],
                                   "mean_score": None if mean is None else round(mean, 3), "n": len(scores),
                                   "pending": pending_q.get(qname, 0),
                                   "difficulty": None if mean is None else
-                                  (round(1 - mean / max_q[qname], 3) if max_q[qname] else 0.0)})
+                                  (round(1 - mean / max_q[qname], 3) if max_q[qname] else 0.0),
+                                  "discrimination": discrimination(qname, by_student)})
     return grades, questions
+
+
+def _pearson(xs: list[float], ys: list[float]) -> float | None:
+    n = len(xs)
+    if n < 3:
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
+    sxx, syy = sum((x - mx) ** 2 for x in xs), sum((y - my) ** 2 for y in ys)
+    return None if sxx == 0 or syy == 0 else round(sxy / (sxx * syy) ** 0.5, 3)
+
+
+def discrimination(question: str, by_student: dict[str, dict[str, float]]) -> float | None:
+    """Correlation of a question's score with the rest of each student's score (None: too few, or no spread)."""
+    pairs = [(s[question] or 0.0, sum(v or 0.0 for k, v in s.items() if k != question))
+             for s in by_student.values() if question in s]
+    return _pearson([a for a, _ in pairs], [b for _, b in pairs])
+
+
+def option_counts(root: Path, assignments: list[str]) -> list[dict]:
+    """How often each multiple-choice option was chosen, read from the autograded notebooks' check cells."""
+    import nbformat
+
+    from .keys import load_keys
+
+    rows = []
+    for a in assignments:
+        keys = load_keys(root, a)
+        counts: dict[str, dict[str, int]] = {}
+        for path in sorted((root / "autograded").glob(f"*/{a}/*.ipynb")):
+            try:
+                nb = nbformat.read(path, 4)
+            except Exception:  # an unreadable autograded file: nbgrader already said so
+                continue
+            for cell in nb.cells:
+                gid = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+                qid = gid[: -len("-test")] if gid.endswith("-test") else ""
+                if keys.get(qid, {}).get("kind") == "multiple_choice":
+                    got = (cell.metadata.get("course") or {}).get("answer")
+                    letter = got.strip().upper() if isinstance(got, str) else "(none)"
+                    counts.setdefault(qid, {}).setdefault(letter, 0)
+                    counts[qid][letter] += 1
+        for qid, c in sorted(counts.items()):
+            key = keys[qid]
+            letters = [chr(65 + i) for i in range(key.get("n", 4))] + (["(none)"] if "(none)" in c else [])
+            for letter in letters:
+                opts = key.get("options") or []
+                text = opts[ord(letter) - 65] if len(letter) == 1 and ord(letter) - 65 < len(opts) else ""
+                rows.append({"assignment": a, "question": qid, "option": letter, "key": letter == key["key"],
+                             "chosen": c.get(letter, 0), "text": text[:80]})
+    return rows
 
 
 def _write_csv(path: Path, rows: list[dict]) -> Path:
@@ -75,15 +139,25 @@ def charts(grades: list[dict], questions: list[dict]):
         y=alt.Y("question:N", sort="-x", title="Question"),
         tooltip=["assignment:N", "question:N", "mean_score:Q", "max_score:Q", "n:Q"],
     ).properties(description="Bar chart of the fifteen questions with the largest share of points missed.")
-    return dist, hard
+    d = pd.DataFrame(questions).dropna(subset=["discrimination"])
+    items = alt.Chart(d, title="Item analysis: does each question separate stronger from weaker answers?").mark_bar().encode(
+        x=alt.X("discrimination:Q", title="Discrimination (correlation with the rest of the score)",
+                scale=alt.Scale(domain=[-1, 1])),
+        y=alt.Y("question:N", sort="x", title="Question"),
+        color=alt.condition("datum.discrimination < 0.2", alt.value("#c62828"), alt.value("#1f77b4")),
+        tooltip=["assignment:N", "question:N", "discrimination:Q", "difficulty:Q", "n:Q"],
+    ).properties(description="Bar chart of each question's discrimination; red bars (below 0.2) mark items to "
+                             "review: their score hardly follows the rest of the student's score.")
+    return dist, hard, items
 
 
 def write_report(root: Path, out: Path, assignments: list[str] | None = None) -> list[Path]:
     grades, questions = collect(root, assignments)
     if not grades:
         raise SystemExit(f"course report: no graded submissions in {root / 'gradebook.db'} (run autograde first)")
-    written = [_write_csv(out / "grades.csv", grades), _write_csv(out / "questions.csv", questions)]
-    for name, chart in zip(("score-distribution", "hardest-questions"), charts(grades, questions)):
+    written = [_write_csv(out / "grades.csv", grades), _write_csv(out / "questions.csv", questions),
+               _write_csv(out / "options.csv", option_counts(root, sorted({g["assignment"] for g in grades})))]
+    for name, chart in zip(("score-distribution", "hardest-questions", "item-analysis"), charts(grades, questions)):
         html = out / f"{name}.html"
         try:
             chart.save(str(html), inline=True)

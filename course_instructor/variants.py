@@ -32,8 +32,8 @@ For **every** question the display order (options, numbered statements, lettered
 digest of the seed (:attr:`course.questions.Question.salt`), so a multiple-choice letter or an
 attribution number of the public solution does not carry over either.
 
-Prompts are kept as written: a prompt that names particular items (rather than framing the task) may
-fit a variant less well. When a pool cannot give a draw (too few items), the question keeps its items
+A varied attribution or chronology item gets a generic prompt (the public prompt may name the public
+items); a varied numeric item keeps its prompt, whose placeholders name the new rows. When a pool cannot give a draw (too few items), the question keeps its items
 and only its order changes.
 
 Written into the course directory: ``source/<assignment>/<assignment>.ipynb`` (the instructor version,
@@ -65,6 +65,11 @@ MAX_COMBOS = 20000  # numeric: beyond this many row combinations, draw candidate
 
 
 # -- randomness from (seed, question id) ------------------------------------------------------------------
+ATTRIBUTION_PROMPT = ("Who said or wrote each of these? Match every statement to its speaker, using what the "
+                      "chapter tells you about each speaker's views, occasion and date.")
+CHRONOLOGY_PROMPT = "Put these events in the order in which they happened, earliest first."
+
+
 def seed_digest(seed: str) -> str:
     """The SHA-256 of the seed, hex: what ``keys/variant.json`` records instead of the seed."""
     return hashlib.sha256(seed.encode("utf-8")).hexdigest()
@@ -141,7 +146,8 @@ def vary_attribution(q: Question, unit: Unit, rng: random.Random) -> Question:
         if {x.id for x in pick} != original:
             chosen = pick
             break
-    return replace(q, items=[x.id for x in chosen], bank=GRADED)  # explanation: see variant_questions
+    return replace(q, items=[x.id for x in chosen], bank=GRADED,  # explanation: see variant_questions
+                   prompt=ATTRIBUTION_PROMPT)
 
 
 def _attribution_explanation(q: Question) -> str:
@@ -236,7 +242,7 @@ def vary_chronology(q: Question, unit: Unit, rng: random.Random) -> Question:
         return q
     chosen = sorted(chosen, key=lambda r: (r["start"], r["id"]))
     steps = "; ".join(f"{r['event']} ({_when(r['date'], r['precision'])})" for r in chosen)
-    return replace(q, events=[r["id"] for r in chosen], explanation=f"In order: {steps}.")
+    return replace(q, events=[r["id"] for r in chosen], explanation=f"In order: {steps}.", prompt=CHRONOLOGY_PROMPT)
 
 
 # -- numeric (compute + vary) -----------------------------------------------------------------------------

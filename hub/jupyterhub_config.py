@@ -54,6 +54,8 @@ import pwd
 from collections import defaultdict
 from pathlib import Path
 
+from jupyterhub import __version__ as jupyterhub_version
+
 c = get_config()  # noqa: F821 (provided by JupyterHub)
 
 HERE = Path(__file__).resolve().parent
@@ -148,6 +150,9 @@ groups: dict[str, dict] = {}
 roles: list[dict] = []
 services: list[dict] = []
 port = int(ENV("COURSE_HUB_SERVICE_PORT", "9990"))
+# JupyterHub >= 6 waits 30 s for a managed service to answer and exits if it does not; a formgrader
+# (JupyterLab + nbgrader) can take longer than that on a busy server, so give it two minutes
+service_timeout = {"timeout": 120} if int(jupyterhub_version.split(".")[0]) >= 6 else {}
 for n, (course, members) in enumerate(sorted(ROSTER.items())):
     grader = grader_account(course)
     # the grader account is a hub user too (nbgrader's docs): the formgrader's nbgrader asks the hub for
@@ -169,6 +174,7 @@ for n, (course, members) in enumerate(sorted(ROSTER.items())):
         # the formgrader works in the course directory: nbgrader reads its nbgrader_config.py from there
         "cwd": course_directory(course) if os.path.isdir(course_directory(course)) else home_of(grader),
         "oauth_no_confirm": True,
+        **service_timeout,
         "environment": {
             **server_env,
             "JUPYTERHUB_DEFAULT_URL": "/lab",

@@ -214,7 +214,14 @@ def test_postbuild_runs_in_a_clean_environment(tmp_path):
     assert (venv / "share/jupyter/lab/settings/overrides.json").is_file()
     conf = json.loads((venv / "etc/jupyter/jupyter_server_config.d/stalin-course.json").read_text())
     assert conf["ServerApp"]["default_url"] == f"/{BINDER_URLPATH}"
-    # the course imports from the clone, and nbgrader's server extension is there for the instructor
-    where = subprocess.run([str(py), "-c", "import course, nbgrader; print(course.__file__)"], cwd=tmp_path,
-                           capture_output=True, text=True)
-    assert where.returncode == 0 and where.stdout.strip().startswith(str(repo)), where.stdout + where.stderr
+    # both packages import from the clone: the student runtime, and the instructor's grading steps that the
+    # repository's nbgrader_config.py names (the formgrader on Binder autogrades with them); nbgrader's
+    # server extension is there for the instructor, and so is the `course` command
+    where = subprocess.run([str(py), "-c", "import course, course_instructor.autograde, nbgrader; "
+                            "print(course.__file__); print(course_instructor.autograde.__file__)"],
+                           cwd=tmp_path, capture_output=True, text=True)
+    assert where.returncode == 0, where.stdout + where.stderr
+    paths = where.stdout.split()
+    assert len(paths) == 2 and all(p.startswith(str(repo)) for p in paths), where.stdout
+    cli = subprocess.run([str(venv / "bin" / "course"), "units"], cwd=tmp_path, capture_output=True, text=True)
+    assert cli.returncode == 0 and "ch11" in cli.stdout, cli.stdout + cli.stderr

@@ -1,15 +1,14 @@
 """Each part tried as a new user would: from the start page, open the part's first unit in JupyterLab (in
-Debian's Chromium), run it, answer a multiple-choice self-check with the mouse and see it scored, and see the
-unit's chart drawn (where the unit has one). The notebooks are built from the course data into a scratch
-root, as in test_browser.py. Screenshots: artifacts/browser-part*.png.
+Debian's Chromium), run it, answer a multiple-choice practice self-check with the mouse (a wrong try: zero
+and a hint, not the answer; then the right one: full marks and the explanation), and see the unit's chart
+drawn (where the unit has one). The notebooks are built from the course data into a scratch course
+directory, as in test_browser.py. Screenshots: artifacts/browser-part*.png.
 """
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from browser import ROOT, chromium_page, jupyterlab, require_chromium, shot
+from browser import chromium_page, jupyterlab, require_chromium, shot
 from test_browser import PANEL, _code_cell, expect_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -27,12 +26,12 @@ FIRST = _first_units()
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     from course_instructor import build
+    from course_instructor.classroom import init_course_dir
     from course.units import all_units
 
     require_chromium()
-    root = tmp_path_factory.mktemp("course-root")
+    root = init_course_dir(tmp_path_factory.mktemp("course-root"))
     build.write_notebooks(all_units(), root=root)
-    shutil.copy2(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
     with jupyterlab(root) as (url, token):
         yield url, token
 
@@ -58,13 +57,15 @@ def test_first_unit_of_the_part_works_in_jupyterlab(lab, browser, part, unit):
         page.wait_for_selector("#jp-main-statusbar :text('Idle')", timeout=60_000)
         page.click("li.lm-MenuBar-item:has-text('Run')")
         page.click("li.lm-Menu-item:has-text('Run All Cells')")
-        last = next(q for q in reversed(unit.questions()))
+        last = unit.questions()[-1]  # the practice items close the notebook
         _code_cell(page, f'self_check("{last.id}")').locator("button:has-text('Check')").wait_for(timeout=120_000)
         page.wait_for_selector("#jp-main-statusbar :text('Idle')", timeout=60_000)
         assert page.locator(f"{PANEL} .jp-RenderedText[data-mime-type='application/vnd.jupyter.error']").count() == 0
 
-        # a multiple-choice self-check: a wrong answer scores zero and explains; the right one scores full
-        q = next(q for q in unit.questions() if q.kind == "multiple_choice")
+        # a multiple-choice practice self-check: a wrong answer scores zero and gets a hint, not the answer;
+        # the right one scores full and explains
+        q = next((q for q in unit.questions() if q.kind == "multiple_choice"), None)
+        assert q is not None, f"{unit.id} has no multiple-choice practice item"
         shown = q.shown_choices()
         right = LETTERS[shown.index(q.answer)]
         wrong = LETTERS[(shown.index(q.answer) + 1) % len(shown)]
@@ -74,9 +75,13 @@ def test_first_unit_of_the_part_works_in_jupyterlab(lab, browser, part, unit):
         widget.get_by_role("radio", name=wrong, exact=True).check()
         check.click()
         expect_text(widget.locator("[role=status]").first, rf"Score: 0 / {q.points:g} \(attempt 1\)")
+        text = expect_text(widget, r"Hint:")  # the feedback follows the score from the kernel
+        assert "The answer:" not in text, "a wrong first try revealed the answer"
         widget.get_by_role("radio", name=right, exact=True).check()
         check.click()
         expect_text(widget.locator("[role=status]").first, rf"Score: {q.points:g} / {q.points:g} \(attempt 2\)")
+        text = expect_text(widget, rf"The answer: {right}\.")
+        assert "✓ right" in text and "Hint:" not in text
         shot(page, f"browser-part{part}-{unit.id}-answered")
 
         if unit.charts:

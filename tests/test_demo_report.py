@@ -41,7 +41,7 @@ def _table(stdout: str) -> list[dict]:
 
 
 def _auto_max() -> float:
-    from course.questions import get
+    from course_instructor.bank import get
     from course.units import unit
 
     return sum(get(q).points for q in unit(UNIT).graded if get(q).kind != "short_answer")
@@ -59,13 +59,13 @@ def test_demo_grades_a_class_of_twenty_with_a_spread(demo):
     assert all(a == pytest.approx(auto_max) for a in by["perfect"]), (by, auto_max)
     assert all(a == 0 for a in by["blank"])
     assert all(0 < a < auto_max for a in by["partial"])
-    assert max(by["wrong"]) < auto_max
+    assert all(a == 0 for a in by["wrong"]), "the demo's wrong students really answer wrongly"
     # essays wait for a human; the blank student wrote none, so nothing is pending for them
     assert all(r["pending"] for r in rows if r["profile"] != "blank")
 
 
 def test_demo_leaves_feedback_that_explains(demo):
-    from course.questions import get
+    from course_instructor.bank import get
     from course.units import unit
 
     root, out = demo
@@ -74,10 +74,13 @@ def test_demo_leaves_feedback_that_explains(demo):
     pages = sorted((root / "feedback").glob(f"student*/{u.assignment}/{u.assignment}.html"))
     assert len(pages) == 20
     blank = (root / "feedback" / "student02" / u.assignment / f"{u.assignment}.html").read_text(encoding="utf-8")
-    mc = next(q for q in u.questions() if q.kind == "multiple_choice")
+    mc = next(get(q) for q in u.graded if get(q).kind == "multiple_choice")
+    essay = next(get(q) for q in u.graded if get(q).kind == "short_answer")
     assert "Explanation" in blank and mc.explanation.split()[0] in blank
-    assert "What graders look for" in blank, "the essay's rubric is in the feedback"
-    assert "BEGIN HIDDEN TESTS" not in blank and "course.grading.score(" not in blank
+    for page in pages:  # no grader-only text reaches any student
+        html = page.read_text(encoding="utf-8")
+        assert "For graders only" not in html and essay.rubric[0]["criterion"] not in html
+        assert essay.anchor[:60] not in html and "BEGIN HIDDEN TESTS" not in html and "BEGIN SOLUTION" not in html
 
 
 def test_report_from_the_demo_gradebook(demo):
@@ -100,7 +103,13 @@ def test_report_from_the_demo_gradebook(demo):
     assert int(essay["pending"]) > 0 and int(essay["n"]) + int(essay["pending"]) == 20, essay
     # a question everybody but the perfect students missed is harder than the mean
     assert max(float(q["difficulty"]) for q in auto) > 0.3
-    for name in ("score-distribution", "hardest-questions"):
+    assert any(q["discrimination"] not in ("", None) for q in auto), "item analysis: discrimination per question"
+    with (reports / "options.csv").open(encoding="utf-8") as f:
+        options = list(csv.DictReader(f))
+    mc = [o for o in options if o["assignment"] == a]
+    assert mc and sum(int(o["chosen"]) for o in mc if o["key"] == "True") > 0
+    assert any(int(o["chosen"]) > 0 for o in mc if o["key"] == "False"), "the wrong students chose distractors"
+    for name in ("score-distribution", "hardest-questions", "item-analysis"):
         html = (reports / f"{name}.html").read_text(encoding="utf-8")
         assert "vegaEmbed" in html and "cdn.jsdelivr" not in html, "the HTML must open offline"
         assert (reports / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

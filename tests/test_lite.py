@@ -4,6 +4,10 @@ What is NOT tested here, because it cannot run on this machine: starting the Pyo
 fetches the Pyodide runtime from a CDN (cdn.jsdelivr.net) when a kernel starts; this machine has no internet,
 so the browser test blocks every non-loopback request and asserts that the Pyodide runtime is the only thing
 the site wants from outside. Running the notebooks in the browser edition needs the reader's internet.
+
+The site is built from a scratch course directory (``init_course_dir`` + ``course build``'s notebooks) and
+is public: it must carry the practice bank and the student runtime only, never graded items or the
+instructor package.
 """
 from __future__ import annotations
 
@@ -38,9 +42,10 @@ def units():
     from course.units import all_units
 
     out = []
-    for u in all_units():  # the units whose notebooks build (the question bank may be in progress)
+    for u in all_units():  # the units whose notebooks build, both editions (a bank may be in progress)
         try:
             build.unit_notebook(u, "selfstudy")
+            build.unit_notebook(u, "source")
             out.append(u)
         except KeyError:
             continue
@@ -49,12 +54,23 @@ def units():
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, units) -> Path:
+def course_dir(tmp_path_factory, units) -> Path:
+    """A scratch course directory with the notebooks `course build` writes."""
+    from course_instructor import build
+    from course_instructor.classroom import init_course_dir
+
+    root = init_course_dir(tmp_path_factory.mktemp("course-dir"))
+    build.write_notebooks(units, root=root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, units, course_dir) -> Path:
     _require_lite()
     from course_instructor.lite import build_lite
 
     t = time.perf_counter()
-    out = build_lite(tmp_path_factory.mktemp("lite") / "site", units)
+    out = build_lite(tmp_path_factory.mktemp("lite") / "site", units, root=course_dir)
     print(f"JupyterLite build: {time.perf_counter() - t:.1f} s")
     return out
 
@@ -85,7 +101,7 @@ def test_news_popup_is_off(site):
     assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
 
 
-def test_self_study_notebooks_are_in_the_site(site, units):
+def test_self_study_notebooks_are_in_the_site(site, units, course_dir):
     from course_instructor.lite import DIST_NAME, LITE_KERNELSPEC
 
     nbdir = site / "files" / "notebooks"
@@ -100,6 +116,13 @@ def test_self_study_notebooks_are_in_the_site(site, units):
         first = "".join(code[0]["source"])
         assert "%pip install" in first and f"--no-deps {DIST_NAME}" in first and "altair>=5.5,<6" in first
         assert all(not c.get("outputs") for c in code), f"{name} carries outputs"
+        # the course directory's notebook, below the two cells the browser edition adds
+        built = json.loads((course_dir / "notebooks" / name).read_text())
+        assert [c["source"] for c in nb["cells"][2:]] == [c["source"] for c in built["cells"]], name
+    for u in units:  # the self-study edition: practice items that check themselves, no graded item
+        text = (nbdir / f"{u.assignment}.ipynb").read_text()
+        assert all(f'self_check(\\"{q}\\")' in text for q in u.practice), u.id
+        assert not [q for q in u.graded if q in text], u.id
     index = "".join("".join(c["source"]) for c in json.loads((nbdir / "index.ipynb").read_text())["cells"])
     for u in units:
         assert f"]({u.assignment}.ipynb)" in index
@@ -126,6 +149,23 @@ def test_course_wheel_is_in_the_piplite_index(site):
     assert version == course.__version__
     altair = list(idx.get("altair", {}).get("releases", {}))
     assert altair and all(v.startswith("5.") for v in altair), "Altair 5.5 bundled (JupyterLab draws Vega-Lite 5)"
+
+
+def test_the_site_carries_no_graded_material(site):
+    """Public and for students: no instructor package in the wheel, no graded prompt or explanation
+    anywhere in the wheel or the notebooks (the student kit's guard, course_instructor.studentkit)."""
+    from course_instructor.studentkit import graded_leaks, path_leaks
+
+    (wheel,) = (site / "pypi").glob("stalin_in_power_course-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        texts = {n: zf.read(n).decode("utf-8", "replace") for n in names}
+    assert {n.split("/")[0] for n in names} == {"course", wheel.name.split("-py3")[0] + ".dist-info"}, \
+        sorted({n.split("/")[0] for n in names})
+    assert path_leaks(names) == []
+    assert not any(n.endswith("entry_points.txt") for n in names), "a console script for a package not shipped"
+    texts |= {f"notebooks/{p.name}": p.read_text() for p in (site / "files" / "notebooks").glob("*.ipynb")}
+    assert graded_leaks(texts) == []
 
 
 def test_the_wheel_carries_the_course_data(site, tmp_path, units):

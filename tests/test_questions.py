@@ -6,13 +6,15 @@ import re
 
 import pytest
 
-from course import grading, questions
+from course import questions, scoring
 from course.questions import problems_of
 
 
 # -- schema -----------------------------------------------------------------------------------------------
-def test_the_real_bank_validates():
-    assert questions.validate_bank() == []
+def test_the_real_banks_validate():
+    from course_instructor.bank import GRADED
+
+    assert questions.validate_bank() == [] and GRADED.problems() == []
 
 
 GOOD = {"id": "t-q1", "kind": "multiple_choice", "unit": "ch04", "points": 2, "prompt": "p", "explanation": "e",
@@ -45,10 +47,16 @@ def test_attribution_speaker_must_be_a_choice():
     assert any("not among the choices" in p for p in problems_of([rec], {q.id: q}, set()))
 
 
-# -- the quote bank -----------------------------------------------------------------------------------------
+# -- the quote bank: the practice pool (students) and the graded pool (instructor only) ---------------------
+def _all_quotes():
+    from course_instructor.bank import GRADED
+
+    return [*questions.quotes(), *GRADED.quotes()]
+
+
 def test_quote_bank_size_and_shape():
-    qs = questions.quotes()
-    assert len(qs) >= 60
+    qs = _all_quotes()
+    assert len(questions.quotes()) >= 60 and len(qs) >= 300
     assert all(q.text and q.speaker and q.date and q.occasion and 0 <= q.chapter <= 22 for q in qs)
     assert all(len(q.text.split()) <= 50 for q in qs)
     by = {s: sum(1 for q in qs if q.speaker == s) for s in ("Stalin", "Lenin", "Bukharin")}
@@ -57,14 +65,14 @@ def test_quote_bank_size_and_shape():
 
 @pytest.mark.book
 def test_every_quotation_is_in_the_book(shared_book):
-    missing = [q.id for q in questions.quotes() if not shared_book.find(q.text)]
+    missing = [q.id for q in _all_quotes() if not shared_book.find(q.text)]
     assert missing == []
 
 
 @pytest.mark.book
 def test_every_quotation_sits_in_its_chapter(shared_book):
     wrong = []
-    for q in questions.quotes():
+    for q in _all_quotes():
         chapters = {loc.chapter.number for loc in shared_book.find(q.text) if loc.chapter}
         if q.chapter not in chapters:
             wrong.append(f"{q.id}: found in {sorted(chapters)}, data says {q.chapter}")
@@ -86,7 +94,7 @@ def test_every_attribution_matches_the_text_that_introduces_it(shared_book):
     a transcript). The window reaches back 3,000 characters for Tucker's long block quotations; quotations
     from the 'Letter of an Old Bolshevik' may name their source as such only when marked secondhand."""
     wrong = []
-    for q in questions.quotes():
+    for q in _all_quotes():
         name = _squash(q.speaker.split()[-1])
         found = False
         for loc in shared_book.find(q.text):
@@ -100,15 +108,55 @@ def test_every_attribution_matches_the_text_that_introduces_it(shared_book):
 
 # -- scoring ------------------------------------------------------------------------------------------------
 def test_scores_and_partial_credit():
+    choices = ["Stalin", "Lenin", "Bukharin"]
     exp = {1: "Stalin", 2: "Lenin", 3: "Bukharin", 4: "Stalin"}
-    assert grading.score("attribution", exp, exp, points=4, n=4, choices=["Stalin", "Lenin", "Bukharin"]) == 4
-    half = {1: "Stalin", 2: "Lenin", 3: "Stalin", 4: "Lenin"}
-    assert grading.score("attribution", half, exp, points=4, n=4, choices=["Stalin", "Lenin", "Bukharin"]) == 2
-    assert grading.score("chronology", ["A", "B", "C", "D"], ["A", "B", "C", "D"], points=3, n=4) == 3
-    assert 0 < grading.score("chronology", ["B", "A", "C", "D"], ["A", "B", "C", "D"], points=3, n=4) < 3
-    assert grading.score("numeric", 57.5, 57.2, points=2, tolerance=0.5) == 2
-    assert grading.score("numeric", 40, 57.2, points=2, tolerance=0.5) == 0
-    assert grading.score("multiple_choice", "b", "B", points=1, n=4) == 1
+    assert scoring.points("attribution", exp, exp, max_points=4, choices=choices) == 4
+    three = {1: "Stalin", 2: "Lenin", 3: "Bukharin", 4: "Lenin"}  # 3 of 4 right, chance is 1/3
+    assert scoring.points("attribution", three, exp, max_points=4, choices=choices) == pytest.approx(4 * (0.75 - 1 / 3) / (2 / 3), abs=0.01)
+    assert scoring.points("chronology", ["A", "B", "C", "D"], ["A", "B", "C", "D"], max_points=3) == 3
+    assert scoring.points("chronology", ["B", "A", "C", "D"], ["A", "B", "C", "D"], max_points=3) == 1.5
+    assert scoring.points("chronology", ["C", "B", "A", "D"], ["A", "B", "C", "D"], max_points=3) == 0
+    assert scoring.points("numeric", 57.5, 57.2, max_points=2, tolerance=0.5) == 2
+    assert scoring.points("numeric", 40, 57.2, max_points=2, tolerance=0.5) == 0
+    assert scoring.points("multiple_choice", "b", "B", max_points=1) == 1
+
+
+def test_guessing_earns_about_nothing():
+    """The expected score of a random answer, computed exactly over every possible answer."""
+    import itertools
+
+    want = list("ABCDE")
+    orders = list(itertools.permutations(want))
+    mean = sum(scoring.fraction("chronology", list(o), want) for o in orders) / len(orders)
+    assert mean < 0.03, mean
+    choices = ["Stalin", "Lenin", "Bukharin"]
+    exp = {1: "Stalin", 2: "Lenin", 3: "Bukharin", 4: "Stalin", 5: "Lenin"}
+    guesses = [dict(zip(range(1, 6), g)) for g in itertools.product(choices, repeat=5)]
+    mean = sum(scoring.fraction("attribution", g, exp, choices=choices) for g in guesses) / len(guesses)
+    assert mean < 0.2, mean
+    for one in choices:  # one speaker for every statement earns nothing
+        assert scoring.fraction("attribution", dict.fromkeys(range(1, 6), one), exp, choices=choices) == 0
+
+
+def test_lying_answers_are_compared_as_plain_values():
+    class Liar(str):
+        def __eq__(self, other):
+            return True
+
+        __hash__ = str.__hash__
+
+        def upper(self):
+            return "B"
+
+    class FLiar(float):
+        def __sub__(self, other):
+            return 0.0
+
+    assert scoring.fraction("multiple_choice", Liar("Z"), "B") == 0
+    assert scoring.fraction("numeric", FLiar(1.0), 57.2) == 0
+    assert type(scoring.plain(Liar("Z"))) is str and type(scoring.plain({1: [FLiar(2.5)]})["1"][0]) is float
+    with pytest.raises(scoring.AnswerFormError):
+        scoring.plain(object())
 
 
 @pytest.mark.parametrize("kind,answer,kw", [
@@ -120,8 +168,30 @@ def test_scores_and_partial_credit():
     ("chronology", ["A", "A", "B"], {"n": 3}),
 ])
 def test_wrong_form_is_explained(kind, answer, kw):
-    with pytest.raises(grading.AnswerFormError):
-        grading.check_format(kind, answer, **kw)
+    assert scoring.form_problem(kind, answer, **kw)
+
+
+def test_check_cell_says_one_line_and_never_whether_it_is_right(monkeypatch):
+    """The graded notebook's check: one line for a missing answer or a wrong form, and no traceback."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from course import answers
+
+    shell = InteractiveShell.instance()
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append(obj["text/plain"]))
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    shell.user_ns.pop("answer_ch99_q1", None)
+    answers.check("ch99-q1", "multiple_choice", n=4)
+    shell.user_ns["answer_ch99_q1"] = None
+    answers.check("ch99-q1", "multiple_choice", n=4)
+    shell.user_ns["answer_ch99_q1"] = "Q"
+    answers.check("ch99-q1", "multiple_choice", n=4)
+    shell.user_ns["answer_ch99_q1"] = "c"
+    answers.check("ch99-q1", "multiple_choice", n=4)
+    assert len(shown) == 4 and all("\n" not in s for s in shown)
+    assert "run the answer cell" in shown[0] and "replace None" in shown[1] and "one letter" in shown[2]
+    assert shown[3].startswith("✓") and "graded" in shown[3]
 
 
 # -- widgets, used as a student would -------------------------------------------------------------------------
@@ -250,19 +320,22 @@ def test_glossary_sections_are_headings_of_their_chapter(shared_book):
 
 
 # -- no spoilers in self-study notebooks ---------------------------------------------------------------------
-def test_selfstudy_notebooks_hold_no_answers():
+def test_selfstudy_notebooks_hold_no_graded_item():
+    """The self-study edition is built from practice items: no graded prompt, option or quotation in it."""
     from course_instructor import build
+    from course_instructor.bank import GRADED
     from course.units import all_units
 
     leaks = []
     for unit in all_units():
         text = json.dumps(build.unit_notebook(unit, "selfstudy"))
         for qid in unit.graded:
-            q = questions.get(qid)
+            q = GRADED.get(qid)
+            if q.prompt[:60] in text:
+                leaks.append(f"{qid}: graded prompt in the self-study notebook")
             if q.kind == "multiple_choice" and q.answer in text:
                 leaks.append(f"{qid}: correct option text")
-            if q.kind == "attribution":
-                for iid in q.items:
-                    if questions.item(iid).text[:40] in text:
-                        leaks.append(f"{qid}: quotation {iid} printed in the notebook")
+            for iid in q.items:
+                if q.item(iid).text[:40] in text:
+                    leaks.append(f"{qid}: quotation {iid} printed in the notebook")
     assert leaks == []

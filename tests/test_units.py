@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
 
 from course_instructor import build
+from course_instructor.bank import get as graded
 from course.book._toc import CHAPTERS
 from course.units import all_units, parts
+
+ROOT = Path(__file__).resolve().parent.parent  # the repository is itself a course directory
 
 UNITS = all_units()
 IDS = [u.id for u in UNITS]
@@ -51,39 +55,45 @@ def test_unit_meets_the_design_minimums(unit):
     for r in unit.readings:
         assert r.problems() == []
     assert unit.widgets, "at least one widget"
-    qs = [questions.get(q) for q in unit.graded]
+    qs = [graded(q) for q in unit.graded]
     auto = [q for q in qs if q.kind in AUTO_KINDS]
     assert len(auto) >= 3 and len({q.kind for q in auto}) >= 2, "at least 3 auto-graded questions of 2 kinds"
     essays = [q for q in qs if q.kind == "short_answer"]
-    assert essays and all(q.rubric for q in essays), "at least one essay, with a rubric"
+    assert essays and all(q.rubric and q.anchor for q in essays), "at least one essay, with a rubric and an anchor"
+    assert all(all(r.get("levels") for r in q.rubric) for q in essays), "level descriptors for every criterion"
     assert all(q.explanation and q.citation for q in qs)
+    practice = [questions.get(q) for q in unit.practice]
+    assert len([q for q in practice if q.kind in AUTO_KINDS]) >= 3, "practice items for self-study"
+    assert not set(unit.graded) & set(unit.practice)
+    assert all(w["question"] in unit.practice for w in unit.widgets if w.get("question")), "Explore uses practice items"
     assert unit.further_reading and all(f.get("citation") for f in unit.further_reading)
 
 
 @pytest.mark.parametrize("unit", UNITS, ids=IDS)
 def test_generated_notebooks_carry_the_unit(unit):
     """Counted from the notebooks themselves: readings, widgets and graded cells are really there."""
-    src = nbformat.read(build.source_path(unit), 4)
+    src = nbformat.read(build.source_path(unit, ROOT), 4)
     code = "\n".join(c.source for c in src.cells if c.cell_type == "code")
     assert len(re.findall(r"unit\.reading\(", code)) == len(unit.readings) >= 3
     assert len(re.findall(r"unit\.widget\(", code)) == len(unit.widgets) >= 1
-    graded = [c for c in src.cells if c.metadata.get("nbgrader", {}).get("grade")
-              or c.metadata.get("nbgrader", {}).get("task")]
-    auto = [c for c in graded if c.cell_type == "code"]
-    manual = [c for c in graded if c.cell_type == "markdown" and c.metadata["nbgrader"].get("task")]
-    assert len(auto) >= 3 and manual, "graded test cells and a manually graded essay"
-    assert all(c.metadata["nbgrader"]["points"] > 0 for c in graded)
-    assert any("BEGIN HIDDEN TESTS" in c.source for c in auto), "hidden tests"
+    graded_cells = [c for c in src.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    auto = [c for c in graded_cells if c.cell_type == "code"]
+    manual = [c for c in graded_cells if c.cell_type == "markdown" and c.metadata["nbgrader"].get("solution")]
+    assert len(auto) >= 3 and manual, "graded check cells and a manually graded essay answer cell"
+    assert all(c.metadata["nbgrader"]["points"] > 0 for c in graded_cells)
+    # no key, hidden test or mark scheme in any cell a student's kernel would run
+    assert not any("HIDDEN TESTS" in c.source or "MARK SCHEME" in c.source for c in src.cells)
+    assert all("from course.answers import check" in c.source for c in auto)
     assert "Going further" in src.cells[-1].source
 
 
 def test_committed_notebooks_match_the_data():
-    assert build.stale() == []
+    assert build.stale(root=ROOT) == []
 
 
 def test_start_page_links_every_unit():
-    index = nbformat.read(build.ROOT / "notebooks" / "index.ipynb", 4)
+    index = nbformat.read(ROOT / "notebooks" / "index.ipynb", 4)
     text = index.cells[0].source
     for u in UNITS:
         assert f"({u.assignment}.ipynb)" in text
-        assert (build.ROOT / "notebooks" / f"{u.assignment}.ipynb").exists()
+        assert (ROOT / "notebooks" / f"{u.assignment}.ipynb").exists()

@@ -191,8 +191,11 @@ class SeriesExplorer:
             return
         from IPython.display import display
 
-        with self.chart_output:
-            display(chart)
+        from ..charts import course_renderer
+
+        with self.chart_output:  # JupyterLab's own Vega renderer: no script from a CDN (offline, strict hubs)
+            bundle, meta = course_renderer(chart.to_dict())
+            display(bundle, metadata=meta, raw=True)
 
     # ------------------------------------------------------------------ display
     def _repr_mimebundle_(self, **kwargs):
