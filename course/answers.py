@@ -65,7 +65,7 @@ def answer_payload(question_id: str, kind: str, value, *, n: int | None = None,
 def check(question_id: str, kind: str, *, n: int | None = None, choices: list[str] | None = None) -> None:
     """Check the form of the answer to ``question_id`` (one line, no traceback); hand it to the grader
     while grading."""
-    from IPython.display import HTML, display
+    from IPython.display import display
 
     var = answer_var(question_id)
     ns = _namespace()

@@ -29,7 +29,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from course.answers import MIME
-from course.scoring import LETTERS, fraction
+from course.scoring import fraction
 
 from .keys import load_keys
 

@@ -19,7 +19,6 @@ alternative text is the chart's description.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 from nbformat.v4 import new_markdown_cell
 from nbgrader.preprocessors import NbGraderPreprocessor
