@@ -1,6 +1,8 @@
 # Two commands do all set-up on a fresh machine with Python >= 3.11 and make:
-#   make lab    create .venv, install the course, open JupyterLab on notebooks/index.ipynb
+#   make lab    create .venv, install the course, open JupyterLab on notebooks/index.ipynb (self-study:
+#               the nbgrader menus and sidebars are off; config in .jupyter/selfstudy)
 #   make test   create .venv, install the course and test tools, run the whole test suite
+#   make grade  JupyterLab for instructors and graders: the same, with nbgrader's formgrader and menus
 # Environment: JUPYTER_PORT (default 8888), JUPYTER_TOKEN (default: Jupyter makes one),
 #              LAB_ARGS (extra options, e.g. --no-browser), COURSE_BOOK (path to your copy of the book).
 PYTHON ?= python3
@@ -9,7 +11,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test install validate build demo report bench clean
+.PHONY: lab grade test install validate build demo report bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +24,15 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lab: $(STAMP)
+	JUPYTER_CONFIG_PATH="$(CURDIR)/.jupyter/selfstudy" \
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/jupyter lab $(ROOT_FLAG) \
+	  --ServerApp.root_dir="$(CURDIR)" \
+	  --LabApp.default_url=/lab/tree/notebooks/index.ipynb \
+	  --ServerApp.port=$${JUPYTER_PORT:-8888} \
+	  $${JUPYTER_TOKEN:+--IdentityProvider.token=$$JUPYTER_TOKEN} \
+	  $(LAB_ARGS)
+
+grade: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/jupyter lab $(ROOT_FLAG) \
 	  --ServerApp.root_dir="$(CURDIR)" \
 	  --LabApp.default_url=/lab/tree/notebooks/index.ipynb \

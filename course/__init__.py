@@ -18,7 +18,7 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = {"book", "data", "charts", "chartcheck", "questions", "widgets", "readings", "units",
-               "nbcells", "grading", "build", "cli", "report"}
+               "progress", "answers", "scoring", "maps"}
 
 
 def __getattr__(name: str):

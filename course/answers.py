@@ -77,13 +77,37 @@ def check(question_id: str, kind: str, *, n: int | None = None, choices: list[st
     if var not in ns:
         msg, ok = f"No answer yet: run the answer cell above (it sets {var}).", False
     elif payload["form"] == "not answered":
-        msg, ok = f"No answer yet: replace None in the answer cell above with your answer, then run it and this cell.", False
+        msg, ok = "No answer yet: replace None in the answer cell above with your answer, then run it and this cell.", False
     elif payload["form"]:
         msg, ok = payload["form"], False
     else:
         msg, ok = "The form of your answer is right. Whether it is correct you learn when the notebook is graded.", True
+        if kind == "chart":
+            return _show_chart(value, msg)
     colour = "var(--jp-success-color1, #2e7d32)" if ok else "var(--jp-warn-color0, #b35c00)"
     mark = "✓" if ok else "✗"
     display({"text/plain": f"{mark} {msg}",
              "text/html": f'<div role="status" style="color:{colour}">{mark} {html.escape(msg)}</div>'}, raw=True)
     return None
+
+
+def _show_chart(chart, msg: str) -> None:
+    """A chart answer of the right form: the chart beside what it is (mark, channels), for the student to
+    compare with the question; nothing says whether it is right."""
+    from IPython.display import display
+
+    from .chartcheck import describe
+
+    try:
+        lines = describe(chart)
+    except Exception:  # a chart too odd to describe is still handed to the grader
+        lines = []
+    items = "".join(f"<li>{html.escape(x)}</li>" for x in lines)
+    text = "Your chart is: " + "; ".join(lines) + ". Compare it with what the question asks."
+    display({"text/plain": f"✓ {msg}\n{text}",
+             "text/html": f'<div role="status" style="color:var(--jp-success-color1, #2e7d32)">✓ {html.escape(msg)}</div>'
+                          f"<p>Your chart is (compare it with what the question asks):</p><ul>{items}</ul>"}, raw=True)
+    try:
+        display(chart)
+    except Exception:
+        pass

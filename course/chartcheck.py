@@ -371,3 +371,26 @@ def check_chart(chart_or_dict: Any, spec: dict) -> CheckResult:
     problems, _, score = best
     wrong_mark = bool(marks) and not any(v["mark"] in marks for v in found)
     return CheckResult(not problems, problems, round(score, 3), wrong_mark=wrong_mark)
+
+
+def describe(chart_or_dict: Any) -> list[str]:
+    """What a chart is, in plain words, one line per view: its mark and what each channel shows, and any
+    filter. Judges nothing: the graded check cell shows it beside the student's chart."""
+    spec = normalize_spec(chart_or_dict)
+    lines = []
+    for v in views(spec):
+        bits = []
+        for ch, e in sorted(v["encoding"].items()):
+            what = e.get("field") or ("count of rows" if e.get("aggregate") == "count" else "a fixed value")
+            if e.get("aggregate") and e.get("field"):
+                what = f"{e['aggregate']} of {e['field']}"
+            if e.get("timeUnit"):
+                what += f" by {e['timeUnit']}"
+            t = e.get("type")
+            bits.append(f"{ch} = {what}" + (f" ({t})" if t else ""))
+        filters = [t for t in v["transforms"] if "filter" in t]
+        line = f"{v['mark']} mark" + (": " + ", ".join(bits) if bits else ", no encodings")
+        if filters:
+            line += f"; {len(filters)} filter{'s' if len(filters) > 1 else ''}"
+        lines.append(line)
+    return lines or ["no mark at all (an empty chart)"]

@@ -47,6 +47,12 @@ WIDTH, HEIGHT = 560, 300
 def _jsonable(value: Any) -> Any:
     if value is None:
         return None
+    try:  # NaT, NaN and pd.NA first: NaT also has .isoformat() (it would become the string "NaT")
+        import pandas as pd
+        if value is pd.NA or (not isinstance(value, (str, bytes, list, dict)) and pd.isna(value)):
+            return None
+    except (TypeError, ValueError):
+        pass
     if hasattr(value, "isoformat") and not isinstance(value, str):
         return value.date().isoformat() if hasattr(value, "date") and callable(value.date) else value.isoformat()
     if isinstance(value, float) and math.isnan(value):
@@ -173,7 +179,7 @@ alt.renderers.register("course", course_renderer)
 def turning_points() -> list[dict]:
     """Turning points annotated on the collectivization curve: timeline events with a short label."""
     labels = {
-        "great-break-article": "'Great break' article",
+        "great-break-article": "'Great Turn' article",
         "liquidate-kulaks-speech": "Kulaks 'as a class'",
         "tempo-decree": "Tempo decree",
         "dizzy-with-success": "'Dizzy with Success'",
@@ -210,17 +216,29 @@ def collectivization_curve(start: str = "1929-06-01", end: str = "1937-12-31", a
                  alt.Tooltip("series:N", title="Series"), alt.Tooltip("note:N", title="Note")],
     )
     layers = [line]
+    key = None
     if annotate:
+        # numbered rules, with the events named in a key under the chart: six events fall within a few
+        # months of the winter of 1929-30, too close for their names to sit on the chart side by side
         points = [p for p in turning_points() if start <= p["date"] <= end]
-        for i, p in enumerate(points):          # stagger the labels so neighbouring events stay legible
-            p["label_y"] = 97 - 7 * (i % 6)
+        for i, p in enumerate(points, 1):
+            p["n"] = str(i)
+            p["label_y"] = 97 - 6 * ((i - 1) % 3)
+            p["key"] = f"{i}  {p['label']} ({_dt.date.fromisoformat(p['date'][:10]).strftime('%d %b %Y').lstrip('0')})"
         marks = alt.Chart(alt.Data(values=points))
-        rules = marks.mark_rule(strokeDash=[4, 3], color=PALETTE[3]).encode(
-            x="date:T", tooltip=[alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
-                                 alt.Tooltip("event:N", title="Event"), alt.Tooltip("chapter:Q", title="Chapter")])
-        text = marks.mark_text(align="left", baseline="middle", dx=4, fontSize=10, color=PALETTE[3]).encode(
-            x="date:T", y=alt.Y("label_y:Q"), text="label:N")
+        tip = [alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
+               alt.Tooltip("event:N", title="Event"), alt.Tooltip("chapter:Q", title="Chapter")]
+        rules = marks.mark_rule(strokeDash=[4, 3], color=PALETTE[3]).encode(x="date:T", tooltip=tip)
+        text = marks.mark_text(align="left", baseline="middle", dx=3, fontSize=11, fontWeight="bold",
+                               color=PALETTE[3]).encode(x="date:T", y=alt.Y("label_y:Q"), text="n:N", tooltip=tip)
         layers += [rules, text]
+        cols = 2
+        for i, p in enumerate(points):
+            p["key_col"], p["key_row"] = i // math.ceil(len(points) / cols), i % math.ceil(len(points) / cols)
+        key = marks.mark_text(align="left", baseline="middle", fontSize=11, color=PALETTE[3]).encode(
+            x=alt.X("key_col:O", axis=None, scale=alt.Scale(paddingInner=0, paddingOuter=0, align=0)),
+            y=alt.Y("key_row:O", axis=None), text="key:N", tooltip=tip,
+        ).properties(width=WIDTH, height=16 * math.ceil(len(points) / cols)) if points else None
     # the peak of the 1929-30 campaign (the later climb to 93% by 1937 is described separately)
     first_wave = [r for r in values if r["date"] < "1931-01-01" and r["percent"] is not None]
     peak = max(first_wave, key=lambda r: r["percent"]) if first_wave else None
@@ -229,11 +247,11 @@ def collectivization_curve(start: str = "1929-06-01", end: str = "1937-12-31", a
     if peak:
         desc += (f"It rises to a peak of {peak['percent']:.0f}% on {peak['date']}, falls after Stalin's "
                  "'Dizzy with Success' article of 2 March 1930 to about 22% by August 1930, then climbs "
-                 "again to 93% in 1937. Dashed rules mark turning points.")
-    chart = alt.layer(*layers).properties(
-        width=WIDTH, height=HEIGHT,
-        title=_title("Collectivization: the surge, the retreat and the second drive", "collectivization",
-                     "timeline"))
+                 "again to 93% in 1937. Numbered dashed rules mark turning points, named in the key below: "
+                 + "; ".join(p["key"] for p in (points if annotate else [])) + ".")
+    title = _title("Collectivization: the surge, the retreat and the second drive", "collectivization", "timeline")
+    chart = alt.layer(*layers).properties(width=WIDTH, height=HEIGHT)
+    chart = alt.vconcat(chart, key, spacing=6).properties(title=title) if key is not None else chart.properties(title=title)
     return _finish(chart, desc)
 
 
@@ -377,15 +395,16 @@ def congress_chart():
                      "pct": round(100 - share, 1), "stack": 1, "share_affected": share})
     chart = alt.Chart(alt.Data(values=rows)).mark_bar().encode(
         y=alt.Y("who:N", title=None, sort=alt.SortField("share_affected", order="descending"),
-                axis=alt.Axis(labelLimit=420)),
-        x=alt.X("count:Q", stack="normalize", title="Share of the group", axis=alt.Axis(format="%")),
+                axis=alt.Axis(labelLimit=280, labelExpr="split(datum.label, ': ')")),  # body, then group
+        x=alt.X("count:Q", stack="normalize", title="Share of the group", axis=alt.Axis(format="%", tickCount=5)),
         color=alt.Color("status:N", title="Fate", scale=alt.Scale(range=PALETTE[3:4] + PALETTE[1:3] + ["#BBBBBB"]),
-                        sort=["arrested", "arrested and shot", "victimized", "not affected"]),
+                        sort=["arrested", "arrested and shot", "victimized", "not affected"],
+                        legend=alt.Legend(orient="bottom", direction="horizontal", labelLimit=200)),
         order=alt.Order("stack:Q", sort="ascending"),
         tooltip=[alt.Tooltip("who:N", title="Group"), alt.Tooltip("status:N", title="Fate"),
                  alt.Tooltip("count:Q", title="People"), alt.Tooltip("total:Q", title="Group size"),
                  alt.Tooltip("pct:Q", title="%", format=".0f")],
-    ).properties(width=WIDTH - 140, height=220,
+    ).properties(width=WIDTH - 260, height=alt.Step(36),
                  title=_title("The 'Congress of Victors' and its fate", "congress_1934"))
     desc = ("Stacked bar chart of the share of each group later arrested or shot: 1,108 of the 1,966 "
             "delegates to the Seventeenth Congress (56%), 98 of the 139 Central Committee members and "
@@ -438,3 +457,123 @@ def famine_chart():
 #: name -> builder, for unit YAML ``charts: - builder: ...`` entries.
 BUILDERS = {f.__name__: f for f in (collectivization_curve, grain_chart, livestock_chart, plan_chart,
                                     terror_chart, congress_chart, famine_chart, territory_chart)}
+
+
+# --------------------------------------------------------------------------- what the book leaves out (issue 16)
+
+_MEASURES = ["convicted", "sentenced to death"]
+
+
+def _operation_label(row: dict) -> str:
+    """Bar label for a mass-operations row; national lines are marked as parts of the national total."""
+    if row["group"] == "kulak operation":
+        return f"Kulak operation (Order {row['order_no']})"
+    if row["level"] == "part":
+        order = f" ({row['order_no'].split()[0]})" if row.get("order_no") else ""
+        return f"of which: {row['operation']}{order}"
+    return row["operation"]
+
+
+def mass_operations_chart():
+    """NKVD mass operations of 1937-1938: convicted and sentenced to death per operation (central NKVD
+    counts as bars, sorted), with the higher scholarly estimates as diamonds."""
+    df = _data.load("mass_operations")
+    rows = []
+    for r in records(df):
+        label = _operation_label(r)
+        for measure, low, high in (("convicted", "convicted", "convicted_high"), ("sentenced to death", "shot", "shot_high")):
+            if r[low] is None:
+                continue
+            rows.append({"label": label, "measure": measure, "estimate": r["estimate"], "value": r[low],
+                         "high": r[high], "order_no": r["order_no"], "order_date": r["order_date"],
+                         "source": r["source"], "note": r["note"]})
+    counts = [r for r in rows if r["estimate"] != "revised estimate"]
+    revised = [dict(r, value=r["high"] or r["value"], low=r["value"]) for r in rows if r["estimate"] == "revised estimate"]
+    order = [r["label"] for r in sorted((r for r in counts if r["measure"] == "convicted"),
+                                       key=lambda r: (r["label"].startswith("of which"), -r["value"]))]
+    y = alt.Y("label:N", title="Operation (NKVD order)", sort=order,      # title above the labels, not beside them
+              axis=alt.Axis(labelLimit=300, titleAngle=0, titleAlign="right", titleBaseline="bottom", titleX=-6, titleY=-6))
+    color = alt.Color("measure:N", title=None, sort=_MEASURES, scale=alt.Scale(domain=_MEASURES, range=[PALETTE[0], PALETTE[3]]),
+                      legend=alt.Legend(orient="bottom", direction="horizontal"))
+    bars = alt.Chart(alt.Data(values=counts)).mark_bar().encode(
+        y=y, yOffset=alt.YOffset("measure:N", sort=_MEASURES),
+        x=alt.X("value:Q", title="People (NKVD central count; diamonds: higher estimates)", axis=alt.Axis(format="~s")),
+        color=color,
+        tooltip=[alt.Tooltip("label:N", title="Operation"), alt.Tooltip("measure:N", title="Measure"),
+                 alt.Tooltip("value:Q", title="People", format=","), alt.Tooltip("order_no:N", title="Order"),
+                 alt.Tooltip("order_date:T", title="Order dated", format="%d %b %Y"),
+                 alt.Tooltip("estimate:N", title="Estimate"), alt.Tooltip("note:N", title="Note")])
+    higher = alt.Chart(alt.Data(values=revised)).mark_point(shape="diamond", size=90, filled=True).encode(
+        y=y, yOffset=alt.YOffset("measure:N", sort=_MEASURES), x="value:Q", color=color,
+        tooltip=[alt.Tooltip("label:N", title="Operation"), alt.Tooltip("measure:N", title="Measure"),
+                 alt.Tooltip("low:Q", title="Higher estimate", format=","),
+                 alt.Tooltip("high:Q", title="Upper end", format=","), alt.Tooltip("note:N", title="Note")])
+    desc = ("Horizontal bar chart of the NKVD mass operations of 1937-1938, people convicted and sentenced to "
+            "death by the NKVD's central count. Order 00447 (the 'kulak operation') convicted 767,397 and "
+            "sentenced 386,798 to death; the national operations together 335,513 and 247,157, the Polish "
+            "operation alone 139,835 and 111,091. Diamonds mark higher estimates: about 820,000 convicted and "
+            "437,000-445,000 shot under 00447, about 347,000 convicted in the national operations.")
+    chart = alt.layer(bars, higher).properties(
+        width=WIDTH - 180, height=alt.Step(14),
+        title=_title("The mass operations of 1937-1938", "mass_operations"))
+    return _finish(chart, desc)
+
+
+def special_settlers_chart():
+    """Special settlers on the police rolls, 1932-1940, against the 1.8 million deported in 1930-1931."""
+    df = _data.load("special_settlers")
+    pop = df[df["kind"] == "population"]
+    values = records(pop, ["date", "persons", "period", "confidence", "note"])
+    deported = records(df[df["id"] == "deported-1930-1931"], ["period", "families", "persons", "note"])
+    for d in deported:
+        d["label"] = f"Deported 1930-1931: {d['persons']:,} people ({d['families']:,} families)"
+    x = alt.X("date:T", title="Date of the count", axis=alt.Axis(format="%Y"),
+              scale=alt.Scale(domain=["1931-07-01", "1941-06-30"]))
+    y = alt.Y("persons:Q", title="People", axis=alt.Axis(format="~s"), scale=alt.Scale(domain=[0, 2_000_000]))
+    line = alt.Chart(alt.Data(values=values)).mark_line(point=alt.OverlayMarkDef(filled=True, size=45), color=PALETTE[0]).encode(
+        x=x, y=y,
+        tooltip=[alt.Tooltip("date:T", title="Counted on", format="%d %b %Y"),
+                 alt.Tooltip("persons:Q", title="Special settlers", format=","),
+                 alt.Tooltip("confidence:N", title="Confidence"), alt.Tooltip("note:N", title="Note")])
+    marks = alt.Chart(alt.Data(values=deported))
+    rule = marks.mark_rule(strokeDash=[5, 3], color=PALETTE[3]).encode(
+        y="persons:Q", tooltip=[alt.Tooltip("label:N", title="Deportations"), alt.Tooltip("note:N", title="Note")])
+    text = marks.mark_text(align="left", baseline="bottom", dx=4, dy=-4, fontSize=11, color=PALETTE[3]).encode(
+        x=alt.datum("1931-07-01", type="temporal"), y="persons:Q", text="label:N")
+    desc = ("Line chart of the special settlers (deported 'kulaks' and their families) on the police rolls: "
+            "1,317,022 on 1 January 1932, falling to 877,651 at the end of 1937 and 930,221 at the end of "
+            "1940. A dashed line marks the 1,803,392 people deported in 1930-1931: about half a million had "
+            "died, fled or been released before the first count.")
+    chart = alt.layer(line, rule, text).properties(
+        width=WIDTH, height=HEIGHT, title=_title("The kulak exile: special settlers, 1932-1940", "special_settlers"))
+    return _finish(chart, desc)
+
+
+def peasant_disturbances_chart():
+    """OGPU counts of mass peasant disturbances by month in 1930, with the 1929 monthly average as a rule."""
+    df = _data.load("peasant_disturbances")
+    months = df[df["granularity"] == "month"].assign(date=lambda d: d["period"] + "-01")
+    values = records(months, ["date", "period", "disturbances", "confidence", "note"])
+    year_1929 = int(df[(df["granularity"] == "year") & (df["year"] == 1929)]["disturbances"].iloc[0])
+    average = [{"avg": round(year_1929 / 12), "label": f"monthly average ({year_1929:,} in the year)"}]
+    bars = alt.Chart(alt.Data(values=values)).mark_bar(color=PALETTE[0]).encode(
+        x=alt.X("date:O", title="Month of 1930", timeUnit="month", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("disturbances:Q", title="Mass disturbances registered"),
+        tooltip=[alt.Tooltip("period:N", title="Month"), alt.Tooltip("disturbances:Q", title="Disturbances", format=","),
+                 alt.Tooltip("confidence:N", title="Confidence"), alt.Tooltip("note:N", title="Note")])
+    rule = alt.Chart(alt.Data(values=average)).mark_rule(strokeDash=[4, 3], strokeWidth=2, color=PALETTE[3]).encode(
+        y="avg:Q", tooltip=[alt.Tooltip("label:N", title="1929"), alt.Tooltip("avg:Q", title="Per month")])
+    total = int(df[(df["granularity"] == "year") & (df["year"] == 1930)]["disturbances"].iloc[0])
+    desc = (f"Bar chart of the mass peasant disturbances the OGPU registered in each month of 1930 ({total:,} in "
+            "the year, against 1,307 in all of 1929). They rise from 402 in January and 1,048 in February to "
+            "6,528 in March, the month of 'Dizzy with Success', then fall to under 100 by December. A dashed "
+            "line marks the 1929 monthly average.")
+    chart = alt.layer(bars, rule).properties(
+        width=WIDTH - 80, height=HEIGHT,
+        title=_title("Peasant revolt against collectivization, 1930", "peasant_disturbances",
+                     extra=f"Dashed line: the 1929 monthly average ({average[0]['avg']:,}; {year_1929:,} in the whole year)."))
+    return _finish(chart, desc)
+
+
+BUILDERS.update({f.__name__: f for f in (mass_operations_chart, special_settlers_chart, peasant_disturbances_chart)})
+__all__ += ["mass_operations_chart", "special_settlers_chart", "peasant_disturbances_chart"]

@@ -6,6 +6,7 @@ the citation, and how to attach a copy — so the course teaches with or without
 from __future__ import annotations
 
 import html
+import weakref
 from dataclasses import dataclass, field
 
 from . import book as _book
@@ -58,26 +59,41 @@ class Reading:
         return out
 
 
+NO_COPY_LINE = ("Passage not shown: no copy of the book is attached (see “Your copy of the book” at the top "
+                "of the notebook).")
+
+
 @dataclass
 class ReadingView:
-    """A reading ready for a notebook: context, passage (or summary), citation and a question."""
+    """A reading ready for a notebook: context, passage (or summary), citation and a question.
+
+    ``passage_only``: just the passage (or one quiet line saying why it is not shown), for notebooks whose
+    text cells already carry the context, summary, citation and question."""
 
     reading: Reading
     excerpt: "_book.Excerpt | None" = None
     error: str | None = None  # why the passage is not shown (no copy, anchor not found…)
+    passage_only: bool = False
 
-    def _parts(self):
-        r = self.reading
-        if self.excerpt is not None:
-            body = self.excerpt._repr_html_()
-        else:
-            body = (f"<p><b>Summary (our words):</b> {html.escape(r.summary)}</p>"
-                    f'<p style="color:var(--jp-ui-font-color2,inherit);font-size:0.9em">'
-                    f"{html.escape(self.error or '')}</p>")
-        return r, body
+    @property
+    def _why(self) -> str:
+        if self.error and self.error.startswith("No copy"):
+            return NO_COPY_LINE
+        return self.error or ""
+
+    def _note(self) -> str:
+        return f'<p class="course-no-passage" style="color:var(--jp-ui-font-color2,inherit);font-size:0.9em">' \
+               f"{html.escape(self._why)}</p>"
 
     def _repr_html_(self) -> str:
-        r, body = self._parts()
+        r = self.reading
+        if self.passage_only:
+            body = self.excerpt.html(caption=False) if self.excerpt is not None else self._note()
+            return f'<section class="course-reading" aria-label="Passage {html.escape(r.id)}">{body}</section>'
+        if self.excerpt is not None:
+            body = self.excerpt.html(caption=False)
+        else:
+            body = f"<p><b>Summary (our words):</b> {html.escape(r.summary)}</p>{self._note()}"
         return (f'<section class="course-reading" aria-label="Reading {html.escape(r.id)}">'
                 f"<p><i>{html.escape(r.context)}</i></p>{body}"
                 f"<p><small>{html.escape(r.citation)}</small></p>"
@@ -85,20 +101,46 @@ class ReadingView:
 
     def _repr_markdown_(self) -> str:
         r = self.reading
-        passage = self.excerpt._repr_markdown_() if self.excerpt else f"**Summary (our words):** {r.summary}\n\n_{self.error}_"
+        passage = self.excerpt._repr_markdown_() if self.excerpt else f"**Summary (our words):** {r.summary}\n\n_{self._why}_"
         return f"*{r.context}*\n\n{passage}\n\n<small>{r.citation}</small>\n\n**Think about it:** {r.question}"
 
     def __str__(self) -> str:
         r = self.reading
-        passage = str(self.excerpt) if self.excerpt else f"Summary: {r.summary}\n({self.error})"
+        if self.passage_only:
+            return str(self.excerpt) if self.excerpt else self._why
+        passage = str(self.excerpt) if self.excerpt else f"Summary: {r.summary}\n({self._why})"
         return f"{r.context}\n\n{passage}\n\n{r.citation}\nThink about it: {r.question}"
 
     def _ipython_display_(self) -> None:
         from IPython.display import HTML, display
 
-        display(HTML(self._repr_html_()))
-        if self.excerpt is None and isinstance(self.error, str) and self.error.startswith("No copy"):
-            display(_book.upload_widget())
+        handle = display(HTML(self._repr_html_()), display_id=True)
+        if handle is not None:
+            _SHOWN.append((handle, self.reading, self.passage_only))
+            del _SHOWN[:-MAX_SHOWN]
+
+
+MAX_SHOWN = 200
+_SHOWN: list = []  # (display handle, reading, passage_only) of the readings shown in this kernel
+
+
+_WATCHERS: "weakref.WeakSet" = weakref.WeakSet()  # widgets showing readings (their .refresh() redraws them)
+
+
+def watch(widget) -> None:
+    """Have ``widget.refresh()`` called when a copy is attached or forgotten (the excerpt viewer)."""
+    _WATCHERS.add(widget)
+
+
+def refresh_shown() -> int:
+    """Redraw every reading shown in this kernel from the copy now attached (or its summary); how many."""
+    from IPython.display import HTML
+
+    for handle, reading, passage_only in _SHOWN:
+        handle.update(HTML(show(reading, passage_only=passage_only)._repr_html_()))
+    for widget in list(_WATCHERS):
+        widget.refresh()
+    return len(_SHOWN) + len(_WATCHERS)
 
 
 def _from_unit(unit: dict) -> list[Reading]:
@@ -136,15 +178,15 @@ def get(reading_id: str) -> Reading:
     return readings[reading_id]
 
 
-def show(reading_id: str | Reading, book: "_book.Book | None" = None) -> ReadingView:
+def show(reading_id: str | Reading, book: "_book.Book | None" = None, passage_only: bool = False) -> ReadingView:
     """The reading as a displayable view. Never raises for a missing copy or anchor: it says why instead."""
     r = reading_id if isinstance(reading_id, Reading) else get(reading_id)
     try:
-        return ReadingView(r, r.excerpt(book))
+        return ReadingView(r, r.excerpt(book), passage_only=passage_only)
     except _book.BookNotFound:
-        return ReadingView(r, None, _book.how_to_attach())
+        return ReadingView(r, None, _book.how_to_attach(), passage_only=passage_only)
     except _book.BookError as exc:
-        return ReadingView(r, None, f"The passage could not be cut from your copy: {exc}")
+        return ReadingView(r, None, f"The passage could not be cut from your copy: {exc}", passage_only=passage_only)
 
 
 def check_all(book: "_book.Book") -> list[str]:

@@ -29,6 +29,7 @@ class Unit:
     part: int
     assignment: str
     overview: str = ""
+    tagline: str = ""
     goals: list[str] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)
     people: list[str] = field(default_factory=list)
@@ -42,7 +43,7 @@ class Unit:
     def from_data(cls, d: dict) -> "Unit":
         return cls(id=d["id"], chapter=int(d["chapter"]), title=d.get("title") or CHAPTERS[int(d["chapter"])][0],
                    part=int(d.get("part", CHAPTERS[int(d["chapter"])][1])), assignment=d["assignment"],
-                   overview=d.get("overview", ""), goals=list(d.get("goals") or []), terms=list(d.get("terms") or []),
+                   overview=d.get("overview", ""), tagline=d.get("tagline", ""), goals=list(d.get("goals") or []), terms=list(d.get("terms") or []),
                    people=list(d.get("people") or []), widgets=list(d.get("widgets") or []),
                    charts=list(d.get("charts") or []), graded=list(d.get("graded") or []),
                    practice=list(d.get("practice") or []),
@@ -68,6 +69,17 @@ class Unit:
 
         return [questions.get(q) for q in self.practice]
 
+    @property
+    def minutes(self) -> int:
+        """About how long the self-study unit takes: 10 min a reading, 5 a practice item, 25 the essay,
+        5 each widget or chart, rounded to 5 minutes."""
+        from . import questions
+
+        items = [questions.get(q) for q in self.practice]
+        essays = sum(q.kind == "short_answer" for q in items)
+        total = 10 * len(self.readings) + 5 * (len(items) - essays) + 25 * essays + 5 * (len(self.widgets) + len(self.charts))
+        return int(5 * round(total / 5))
+
     # -- what a notebook cell calls -------------------------------------------------------------------
     def intro_markdown(self) -> str:
         goals = "\n".join(f"- {g}" for g in self.goals)
@@ -82,13 +94,28 @@ class Unit:
         return Markdown(self.intro_markdown())
 
     def reading(self, reading_id: str | int):
-        """The reading (by id or position) as a view: the passage from your copy, or our summary."""
-        items = self.readings
-        r = items[reading_id] if isinstance(reading_id, int) else _readings.get(reading_id)
-        return _readings.show(r)
+        """The reading (by id or position) as a view: context, the passage from your copy (or our summary),
+        citation and a question."""
+        return _readings.show(self._reading(reading_id))
+
+    def passage(self, reading_id: str | int):
+        """Only the passage from your copy, or one quiet line saying why it is not shown: for notebooks whose
+        text cells carry the reading's context, summary, citation and question (:meth:`reading_markdown`)."""
+        return _readings.show(self._reading(reading_id), passage_only=True)
+
+    def _reading(self, reading_id: str | int) -> _readings.Reading:
+        return self.readings[reading_id] if isinstance(reading_id, int) else _readings.get(reading_id)
+
+    def reading_markdown(self, reading_id: str | int, number: int | None = None) -> tuple[str, str]:
+        """The text around a reading's passage, readable before anything runs: (before, after) markdown."""
+        r = self._reading(reading_id)
+        where = f" — “{r.section}”" if r.section else ""
+        head = f"## Reading {number}{where}" if number else f"## Reading{where}"
+        before = f"{head}\n\n*{r.context}*\n\n**In brief (our words):** {r.summary}\n\n<small>{r.citation}</small>"
+        return before, f"**Think about it:** {r.question}"
 
     def book_status(self):
-        """Whether a copy of the book is attached; without one, the upload box to attach it."""
+        """The book status box: whether a copy is attached, attach one (for every unit), forget it."""
         return book_status()
 
     def widget(self, key: int | str = 0):
@@ -112,17 +139,38 @@ class Unit:
         """The unit's chart ``key`` (position or builder name), built from the sourced datasets."""
         import altair as alt
 
-        from . import charts
+        from . import charts  # noqa: F401  (registers the "course" renderer)
 
         # "course" (course.charts): the spec for JupyterLab's own Vega renderer (draws offline, see README),
         # plus a static SVG where vl_convert is installed (grading, solutions) for nbconvert's HTML
         alt.renderers.enable("course")
         spec = self.charts[key] if isinstance(key, int) else next(c for c in self.charts if c["builder"] == key)
-        return getattr(charts, spec["builder"])()
+        return chart_builder(spec["builder"])()
+
+    def archives(self):
+        """Tucker and the archives: judge each of the unit's claims, then see what later evidence showed."""
+        if grading():
+            return _Status("(Interactive widget “Tucker and the archives” — not run while grading.)", upload=False)
+        from .widgets.archives import ArchiveCheck
+
+        return ArchiveCheck(self.id)
+
+    @property
+    def has_claims(self) -> bool:
+        from .data import claims
+
+        return bool(claims.claims(self.id))
 
     def further_markdown(self) -> str:
-        items = "\n".join(f"- {f['citation']}" + (f" — {f['note']}" if f.get("note") else "") for f in self.further_reading)
-        return f"### Going further: primary sources\n\n{items}"
+        def items(kind):
+            return "\n".join(f"- {f['citation']}" + (f" — {f['note']}" if f.get("note") else "")
+                             for f in self.further_reading if f.get("kind", "primary") == kind)
+        out = "### Going further"
+        if items("primary"):
+            out += f"\n\n**Primary sources**\n\n{items('primary')}"
+        if items("scholarship"):
+            out += f"\n\n**Historians who argue with Tucker**\n\n{items('scholarship')}"
+        return out
 
     def further(self):
         from IPython.display import Markdown
@@ -133,16 +181,30 @@ class Unit:
         return f"<Unit {self.id} {self.heading!r}: {len(self.readings)} readings, {len(self.graded)} questions>"
 
 
-def book_status():
-    """Whether a copy of the book is attached; without one, the upload box to attach it."""
-    from .book import current_book, how_to_attach
+def chart_builder(name: str):
+    """The function that draws chart ``name``: a chart of :mod:`course.charts` or a map of :mod:`course.maps`."""
+    from . import charts, maps
 
+    if hasattr(charts, name):
+        return getattr(charts, name)
+    if name in maps.MAPS:
+        return maps.MAPS[name]
+    raise KeyError(f"no chart or map called {name!r}")
+
+
+def book_status():
+    """The book status box (said once per notebook): whether a copy is attached, the upload button to attach
+    one for every unit, "Forget my copy". While grading, one line of text instead."""
+    from .book import BookError, current_book, upload_widget
+
+    if not grading():
+        return upload_widget()
     try:
         book = current_book()
-    except Exception as exc:  # a configured copy that fails to parse: say so, offer another
-        return _Status(f"Your configured copy could not be read: {exc}", upload=not grading())
+    except BookError as exc:
+        return _Status(f"Your configured copy could not be read: {exc}", upload=False)
     if book is None:
-        return _Status(how_to_attach(), upload=not grading())
+        return _Status("Your copy of the book: none attached; readings show our summaries.", upload=False)
     return _Status(f"Reading from your copy: {book.source} ({len(book.chapters)} chapters).", upload=False)
 
 

@@ -255,6 +255,6 @@ def essay_note(key: dict, words: int) -> str:
         levels = r.get("levels") or {}
         lv = "; ".join(f"**{k}**: {v}" for k, v in sorted(levels.items(), key=lambda kv: int(kv[0])))
         rows.append(f"- {r['criterion']} (**{r['points']} pt**)" + (f"<br>{lv}" if lv else ""))
-    anchor = f"\n\n**Anchor answer (full marks)**\n\n> " + key["anchor"].replace("\n", "\n> ") if key.get("anchor") else ""
+    anchor = "\n\n**Anchor answer (full marks)**\n\n> " + key["anchor"].replace("\n", "\n> ") if key.get("anchor") else ""
     return (f"**For graders only — {key['id']}** · {words} words (asked {lo}–{hi}){flag}\n\n"
             f"**Rubric** ({key['points']:g} points)\n\n" + "\n".join(rows) + anchor)

@@ -14,8 +14,10 @@ committed file no longer matches the data.
 """
 from __future__ import annotations
 
+import copy
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -44,13 +46,20 @@ def unit_cells(unit: Unit, edition: str, questions: list | None = None) -> list:
         new_code_cell(f'import course\n\nunit = course.unit("{unit.id}")\nunit.book_status()'),
     ]
     for n, r in enumerate(unit.readings, 1):
-        where = f" — “{r.section}”" if r.section else ""
-        cells.append(new_markdown_cell(f"## Reading {n}{where}"))
-        cells.append(new_code_cell(f'unit.reading("{r.id}")'))
-    if unit.widgets or unit.charts:
+        before, after = unit.reading_markdown(r.id, n)
+        cells += [new_markdown_cell(before), new_code_cell(f'unit.passage("{r.id}")'), new_markdown_cell(after)]
+    # self-study: a question is asked once, in the Practice section (an Explore widget on it would repeat it)
+    widgets = [(k, spec) for k, spec in enumerate(unit.widgets)
+               if edition == "source" or spec.get("question") not in unit.practice]
+    if widgets or unit.charts or unit.has_claims:
         cells.append(new_markdown_cell("## Explore"))
-    for k, spec in enumerate(unit.widgets):
+    for k, spec in widgets:
+        if spec.get("kind") in WIDGET_INTROS:
+            cells.append(new_markdown_cell(WIDGET_INTROS[spec["kind"]]))
         cells.append(new_code_cell(f"unit.widget({k})  # {spec.get('kind')}"))
+    if unit.has_claims:  # the historiography strand, in every unit that has claims
+        cells.append(new_markdown_cell(WIDGET_INTROS["archives"]))
+        cells.append(new_code_cell("unit.archives()"))
     for k, spec in enumerate(unit.charts):
         if spec.get("caption"):
             cells.append(new_markdown_cell(spec["caption"]))
@@ -70,6 +79,19 @@ def unit_cells(unit: Unit, edition: str, questions: list | None = None) -> list:
     cells.append(new_markdown_cell(unit.further_markdown()))
     return cells
 
+
+WIDGET_INTROS = {  # one line above each Explore widget, so the notebook reads before it runs
+    "quote_matcher": "**Who said it?** Match each statement to its speaker (practice: it checks itself, not graded).",
+    "timeline": "**In what order?** Put the events in order with the ▲/▼ buttons (practice, not graded).",
+    "quiz": "**Quick check.** Choose one answer (practice, not graded).",
+    "explorer": ("**Explore the data.** Move through the sourced series with the slider or the arrow keys; the "
+                 "text under the chart says what each point is and where the figure comes from."),
+    "excerpt_viewer": "**The unit's readings in one place.** Pick a reading to see it again.",
+    "glossary": ("**Key terms.** This unit's terms with what they mean and the chapter that explains them; "
+                 "search them, or tick “All terms of the course”."),
+    "archives": ("**Tucker and the archives.** Tucker wrote in 1990, before the Soviet archives opened. Judge "
+                 "how well each claim holds up, then see what later evidence showed."),
+}
 
 _HOW_TO = {
     "source": ("**How this notebook works.** Run the cells from the top (Shift+Enter, or Run ▸ Run All Cells: "
@@ -102,28 +124,38 @@ def unit_notebook(unit: Unit, edition: str, questions: list | None = None) -> nb
     return nb
 
 
+def _duration(minutes: int) -> str:
+    h, m = divmod(minutes, 60)
+    return f"about {h} h {m:02d} min" if h and m else f"about {h} h" if h else f"about {m} min"
+
+
 def index_notebook(units: list[Unit] | None = None) -> nbformat.NotebookNode:
-    """The course's start page: every module and unit, with links to the self-study notebooks."""
+    """The course's start page: what the course is, where to start, the book status (once), your progress,
+    and every unit with one line and about how long it takes."""
     units = all_units() if units is None else units
-    lines = ["# Stalin in Power — the course",
-             "",
-             "A course on Robert C. Tucker's *Stalin in Power: The Revolution from Above, 1928–1941* (1990). "
-             "Each unit follows one chapter: readings from **your own copy** of the book (attach it once below; "
-             "without it you see our summaries), widgets to explore, sourced charts, and questions that check "
-             "themselves. The book itself is not part of the course.",
-             ""]
+    intro = ("# Stalin in Power — the course\n\n"
+             "A course on Robert C. Tucker's *Stalin in Power: The Revolution from Above, 1928–1941* (1990), one "
+             "unit per chapter. Each unit has readings (passages from **your own copy** of the book, or our "
+             "summaries without one), widgets to explore, sourced charts, and practice questions that check "
+             "themselves and explain. The book itself is not part of the course: it is copyrighted.\n\n"
+             "**Where to start.** Begin with the [Introduction](" + (units[0].assignment if units else "") + ".ipynb), "
+             "then follow the book's three parts in order; each unit also stands on its own, so you can open the "
+             "chapter you are reading. In a unit, run the cells from the top (Run ▸ Run All Cells), read, then try "
+             "the practice questions. Times are estimates for one careful pass.\n\n"
+             "**Your copy of the book and your progress** are below: run the cell (Shift+Enter). Attach your "
+             "copy once and every unit uses it. On Binder, sessions end after about ten idle minutes and keep "
+             "nothing: download your work.")
+    table = []
     for module in parts():
         members = [u for u in units if u.part == module.number]
         if not members:
             continue
-        lines += [f"## {PART_TITLES[module.number]}", ""]
-        lines += [f"- [{u.heading}]({u.assignment}.ipynb)" for u in members]
-        lines.append("")
-    lines += ["## Your copy of the book", "",
-              "Run the cell below to see whether a copy is attached, and to attach one (.txt or .epub). "
-              "On Binder, sessions end after about ten idle minutes and keep nothing: download your work."]
-    nb = new_notebook(cells=[new_markdown_cell("\n".join(lines)),
-                             new_code_cell("import course\n\ncourse.units.book_status()")])
+        table += [f"## {PART_TITLES[module.number]}", "", "| Unit | What it is about | Time |", "|:---|:---|:---|"]
+        table += [f"| [{u.heading}]({u.assignment}.ipynb) | {u.tagline} | {_duration(u.minutes)} |" for u in members]
+        table.append("")
+    nb = new_notebook(cells=[new_markdown_cell(intro),
+                             new_code_cell("import course\n\ndisplay(course.units.book_status(), course.progress.summary())"),
+                             new_markdown_cell("\n".join(table).rstrip())])
     nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
     for n, cell in enumerate(nb.cells):
         cell.id = f"index-{n:02d}"
@@ -177,10 +209,11 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 120, book: str 
     """Run ``nb`` top to bottom in a fresh kernel. ``book``: a path for COURSE_BOOK, or None for no copy."""
     from nbclient import NotebookClient
 
-    env_backup = {k: os.environ.get(k) for k in ("COURSE_BOOK", "XDG_CONFIG_HOME")}
+    env_backup = {k: os.environ.get(k) for k in ("COURSE_BOOK", "XDG_CONFIG_HOME", "XDG_DATA_HOME")}
     with tempfile.TemporaryDirectory() as cfg:
         try:
-            os.environ["XDG_CONFIG_HOME"] = cfg  # no remembered copy either
+            os.environ["XDG_CONFIG_HOME"] = cfg  # no remembered copy either, and no progress of the user's
+            os.environ["XDG_DATA_HOME"] = cfg
             if book:
                 os.environ["COURSE_BOOK"] = str(book)
             else:
@@ -195,8 +228,54 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 120, book: str 
     return nb
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+_RUN_SPECIFIC = [(re.compile(r"ipykernel_\d+"), "ipykernel"),  # the kernel's temp folder names its pid
+                 (re.compile(r" at 0x[0-9a-fA-F]+>"), " at 0x…>")]  # object addresses in default reprs
+
+
+def _stable_text(text):
+    if not isinstance(text, str):
+        return text
+    for pattern, repl in _RUN_SPECIFIC:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def _stable_output(out):
+    """``out`` without run-specific values; None when nothing but a widget view is left."""
+    if "data" in out:
+        out.data.pop(WIDGET_VIEW, None)
+        out.get("metadata", {}).pop(WIDGET_VIEW, None)
+        if not out.data:
+            return None
+        if "text/plain" in out.data:
+            out.data["text/plain"] = _stable_text(out.data["text/plain"])
+    if "text" in out:
+        out.text = _stable_text(out.text)
+    if "traceback" in out:
+        out.traceback = [_stable_text(line) for line in out.traceback]
+    return out
+
+
+def normalize_executed(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of an executed notebook without what differs from run to run, so that a rebuild from unchanged
+    data writes the same bytes: execution timings (``cell.metadata.execution``), widget state and widget views
+    (each output keeps its ``text/plain``: nbconvert's HTML shows that for a widget whose state is not saved,
+    and a view would only point at a missing model, "model not found" in JupyterLab), the Python patch version,
+    the kernel's pid and object addresses in text. Keys are sorted when nbformat writes the file."""
+    nb = copy.deepcopy(nb)
+    nb.metadata.pop("widgets", None)
+    nb.metadata.get("language_info", {}).pop("version", None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in map(_stable_output, cell.outputs) if o is not None]
+    return nb
+
+
 def write_solutions(units: list[Unit] | None = None, root: Path | None = None) -> list[Path]:
-    """Execute each source notebook without a book and save it under solutions/ (widget state dropped)."""
+    """Execute each source notebook without a book and save it under solutions/, normalised
+    (:func:`normalize_executed`) so that an unchanged unit is rewritten byte for byte."""
     units = all_units() if units is None else units
     root = Path(root or Path.cwd())
     written = []
@@ -204,7 +283,7 @@ def write_solutions(units: list[Unit] | None = None, root: Path | None = None) -
         nb = unit_notebook(unit, "source")
         with tempfile.TemporaryDirectory() as work:
             execute(nb, Path(work))
-        nb.metadata.pop("widgets", None)
+        nb = normalize_executed(nb)
         nb.metadata["course"]["edition"] = "solution"
         path = solution_path(unit, root)
         path.parent.mkdir(parents=True, exist_ok=True)

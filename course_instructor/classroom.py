@@ -165,11 +165,6 @@ class Classroom:
         """The gradebook: ``COURSE_DB_URL`` as nbgrader_config.py reads it, else gradebook.db here."""
         return os.environ.get("COURSE_DB_URL") or f"sqlite:///{self.root / 'gradebook.db'}"
 
-    @property
-    def db_url(self) -> str:
-        """The gradebook: ``COURSE_DB_URL`` as nbgrader_config.py reads it, else gradebook.db here."""
-        return os.environ.get("COURSE_DB_URL") or f"sqlite:///{self.root / 'gradebook.db'}"
-
     def _course_id(self) -> str:
         return os.environ.get("COURSE_ID", "stalin-in-power")
 

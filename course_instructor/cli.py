@@ -4,6 +4,8 @@
     course build [UNIT ...]      write source/ and notebooks/, execute solutions/, run generate_assignment
     course demo [UNIT]           rehearse a whole class on a scratch copy: submissions, autograde, feedback
     course report [ASSIGNMENT]   totals per student, difficulty per question: CSV + charts
+    course report --lms canvas   the wide CSV Canvas (or moodle) imports, and the pending grades
+    course roster import FILE    students from a Canvas/Moodle roster into the gradebook and hub roster
     course units                 list the units and their assignments
     course init DIR              make DIR a course directory (nbgrader_config.py, folders)
     course variant --seed S      a class's own graded edition: other items, keys only in this directory
@@ -111,11 +113,41 @@ def cmd_demo(args) -> int:
 
 
 def cmd_report(args) -> int:
+    if args.lms:
+        return _report_lms(args)
     from .report import write_report
 
-    out = write_report(course_root(args.root), Path(args.out), assignments=args.assignments or None)
+    out = write_report(course_root(args.root), Path(args.out or "reports"), assignments=args.assignments or None)
     for path in out:
         print(f"wrote {path}")
+    return 0
+
+
+def _report_lms(args) -> int:
+    from .lms import write_lms
+
+    out = Path(args.out or f"reports/{args.lms}-grades.csv")
+    path, pend_path, pending = write_lms(course_root(args.root), args.lms, out, args.missing,
+                                         args.assignments or None)
+    print(f"wrote {path}\nwrote {pend_path}")
+    waiting = [r for r in pending if r["status"] == "pending"]
+    print(f"pending (left blank until graded): {len(waiting)}; missing submissions "
+          f"({args.missing}): {sum(r['status'] == 'missing' for r in pending)}")
+    for r in pending:
+        if r["status"] != "missing":
+            print(f"  {r['status']:<12} {r['student']:<20} {r['assignment']:<40} {r['questions']}")
+    return 0
+
+
+def cmd_roster_import(args) -> int:
+    from .roster import RosterError, import_roster
+
+    try:
+        summary = import_roster(args.file, course_root(args.root), args.format, args.section, tljh=args.tljh,
+                                course=args.course, hub_roster=args.hub_roster)
+    except RosterError as exc:
+        raise SystemExit(f"course roster import: {exc}")
+    print(summary.text())
     return 0
 
 
@@ -174,8 +206,23 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("report", help="grades from the gradebook: CSV and charts")
     p.add_argument("assignments", nargs="*")
     p.add_argument("--root", help="course directory (default: here)")
-    p.add_argument("--out", default="reports", help="output folder (default: reports/)")
+    p.add_argument("--out", help="output folder (default: reports/); with --lms the CSV file "
+                                 "(default: reports/<lms>-grades.csv)")
+    p.add_argument("--lms", choices=["canvas", "moodle"], help="write the wide CSV this LMS imports instead")
+    p.add_argument("--missing", choices=["blank", "zero"], default="blank",
+                   help="with --lms: a missing submission is blank (default) or 0")
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("roster", help="students from an LMS roster export")
+    rsub = p.add_subparsers(dest="roster_command", required=True)
+    p = rsub.add_parser("import", help="add a Canvas/Moodle roster's students to the gradebook and hub roster")
+    p.add_argument("file")
+    p.add_argument("--format", choices=["canvas", "moodle", "auto"], default="auto")
+    p.add_argument("--section", help="only the students of this LMS section")
+    p.add_argument("--root", help="course directory (default: here)")
+    p.add_argument("--tljh", action="store_true", help="nbgrader ids jupyter-<username>, as on The Littlest JupyterHub")
+    p.add_argument("--course", help="the course id in the hub roster (default: $COURSE_ID or stalin-in-power)")
+    p.add_argument("--hub-roster", help="hub roster CSV (default: $COURSE_HUB_ROSTER, else hub/roster.csv here)")
+    p.set_defaults(func=cmd_roster_import)
     p = sub.add_parser("variant", help="a class's own graded edition from a secret seed")
     p.add_argument("units", nargs="*")
     p.add_argument("--seed", required=True, help="a secret of the class (keep it private)")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
+from course.widgets.selfcheck import CHART_VAR
 from course.answers import answer_var
 from course.questions import Question
 from course.scoring import LETTERS
@@ -135,7 +136,13 @@ def cells_for(question_id: "str | Question", mode: str) -> list:
             lo, hi = (list(q.words) + [150, 300])[:2]
             text += (f"\n\nWrite {lo}–{hi} words in the box below; what graders look for appears once you "
                      f"have written at least {int(lo) // 2}.")
-        return [new_markdown_cell(text), new_code_cell(f'course.widgets.self_check("{q.id}")')]
+        cells = [new_markdown_cell(text)]
+        if q.kind == "chart":  # a starter cell to build the chart in; the widget's Check reads my_chart
+            cells.append(new_code_cell(
+                "import altair as alt\n\n"
+                f"# your chart: {CHART_VAR} = alt.Chart(course.data.load(\"{q.dataset}\")).mark_…().encode(…)\n"
+                f"{CHART_VAR} = None\n{CHART_VAR}"))
+        return cells + [new_code_cell(f'course.widgets.self_check("{q.id}")')]
     if mode != "source":
         raise ValueError("mode is 'source' or 'selfstudy'")
     prompt = _meta(new_markdown_cell(prompt_markdown(q)), f"{q.id}-prompt", locked=True)

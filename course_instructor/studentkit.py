@@ -36,7 +36,8 @@ PACKAGE = "course"
 SUMMARY = ("Stalin in Power course, student runtime: readings from your own copy of the book, widgets, "
            "sourced charts, self-check practice questions (no graded items, no keys).")
 #: the package data of ``course`` (as in pyproject.toml's [tool.setuptools.package-data])
-PACKAGE_DATA = ("content/**/*.yaml", "content/*.yaml", "data/*.csv", "data/*.yaml")
+PACKAGE_DATA = ("content/**/*.yaml", "content/*.yaml", "data/*.csv", "data/*.yaml", "data/claims/*.yaml",
+                "data/maps/*.geojson", "data/maps/*.yaml")
 #: the runtime dependencies, when the course directory has no pyproject.toml to read them from
 DEPENDENCIES = ("jupyterlab>=4.2,<5", "ipywidgets>=8.1,<9", "nbgrader>=0.9.5,<0.10; python_version >= '3.11'",
                 "altair>=5.5,<6", "pandas>=2.0", "pyyaml>=6.0", "nbformat>=5.9", "nbclient>=0.10", "ipykernel>=6.29")

@@ -163,9 +163,27 @@ def _auto_max(room, assignment: str) -> float:
         return sum(gc.max_score for nb in a.notebooks for gc in nb.grade_cells if gc.cell_type == "code")
 
 
+def check_claims(units: list[Unit], book_path: str | None) -> Row:
+    """Tucker and the archives: every claim well formed, sourced, with a real status; with a copy of the book,
+    every section a heading of its chapter and every anchor found there; every unit with 3-6 claims."""
+    from course.book import current_book, open_book
+    from course.data import claims
+
+    book = open_book(book_path) if book_path else current_book()
+    problems = claims.problems(book)
+    for u in units:
+        n = len(claims.claims(u.id))
+        if not 3 <= n <= 6:
+            problems.append(f"{u.id}: {n} claims (3-6 wanted)")
+    where = "against the book" if book else "no copy of the book: sections and anchors not checked"
+    return _row("Tucker and the archives: claims", problems,
+                f"{sum(len(claims.claims(u.id)) for u in units)} claims, {where}")
+
+
 def validate(units: list[Unit], book: str | None = None, execute: bool = True, root: Path | None = None) -> list[Row]:
     root = Path(root or Path.cwd())
     rows = check_data(units)
+    rows.append(check_claims(units, book))
     rows.append(check_anchors(units, book))
     rows.append(check_fresh(units, root))
     rows += check_student_side(units, root)

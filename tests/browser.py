@@ -56,13 +56,16 @@ def wait_for_url(url: str, timeout: float, proc: subprocess.Popen | None = None)
 
 
 @contextlib.contextmanager
-def jupyterlab(root: Path = ROOT, env: dict | None = None, token: str = "course-test-token"):
-    """A JupyterLab server on a free loopback port, started like `make lab` does; yields its base URL."""
+def jupyterlab(root: Path = ROOT, env: dict | None = None, token: str = "course-test-token", selfstudy: bool = False):
+    """A JupyterLab server on a free loopback port; yields its base URL and token. ``selfstudy=True``: as
+    `make lab` starts it (nbgrader's tools off), else as `make grade` does (nbgrader on)."""
     port = free_port()
     cmd = [str(Path(sys.executable).with_name("jupyter")), "lab", "--no-browser", "--allow-root",
            f"--ServerApp.root_dir={root}", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
            f"--IdentityProvider.token={token}", "--LabApp.default_url=/lab/tree/notebooks/index.ipynb"]
     run_env = {**os.environ, **(env or {})}
+    if selfstudy:
+        run_env["JUPYTER_CONFIG_PATH"] = str(ROOT / ".jupyter" / "selfstudy")
     # the venv's bin first on PATH, as an activated venv has it: nbgrader's formgrader runs `alembic` from PATH
     # to create the gradebook, and without it every formgrader page stays at "Loading, please wait..."
     run_env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), run_env.get("PATH", "")])

@@ -53,6 +53,7 @@ def _no_attached_book(monkeypatch, tmp_path_factory):
 
     monkeypatch.delenv("COURSE_BOOK", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg")))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
     monkeypatch.setattr(book, "_session", None)
 
 

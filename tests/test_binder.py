@@ -214,6 +214,11 @@ def test_postbuild_runs_in_a_clean_environment(tmp_path):
     assert (venv / "share/jupyter/lab/settings/overrides.json").is_file()
     conf = json.loads((venv / "etc/jupyter/jupyter_server_config.d/stalin-course.json").read_text())
     assert conf["ServerApp"]["default_url"] == f"/{BINDER_URLPATH}"
+    # self-study: nbgrader's menus off, and its server extensions off after nbgrader's own file turns them on
+    page = json.loads((venv / "etc/jupyter/labconfig/page_config.json").read_text())
+    assert page["disabledExtensions"]["@jupyter/nbgrader"] is True
+    d = sorted(p.name for p in (venv / "etc/jupyter/jupyter_server_config.d").glob("*.json"))
+    assert d.index("zz-stalin-course-selfstudy.json") > d.index("nbgrader.json"), d
     # both packages import from the clone: the student runtime, and the instructor's grading steps that the
     # repository's nbgrader_config.py names (the formgrader on Binder autogrades with them); nbgrader's
     # server extension is there for the instructor, and so is the `course` command

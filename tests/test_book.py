@@ -171,11 +171,47 @@ def test_resolution_order_env_then_session_then_config(mini_book_file, tmp_path,
 def test_upload_widget_attaches_a_copy_and_reports_errors(mini_book_file):
     box = B.upload_widget()
     assert box.upload.accept == ".txt,.epub,.md" and box.upload.description
+    assert "none attached" in box.status.value and box.forget.layout.display == "none"
     assert box.load(b"not a book at all", "notes.txt") is None
-    assert "Could not use notes.txt" in box.status.value
+    assert "could not use notes.txt" in box.status.value
     assert B.current_book() is None
     got = box.load(mini_book_file.read_bytes(), "mine.txt")
-    assert got is B.current_book() and "Attached mine.txt" in box.status.value
+    assert got is B.current_book() and "attached mine.txt" in box.status.value
+    assert "remembered for every unit" in box.status.value and box.upload.layout.display == "none"
+
+
+def test_an_upload_is_attached_once_for_every_notebook_and_can_be_forgotten(mini_book_file, tmp_path, monkeypatch):
+    """Another notebook is another kernel: it sees the upload through the user's data folder, not the session."""
+    monkeypatch.chdir(tmp_path)  # the course folder: nothing may be written into it
+    box = B.upload_widget()
+    box.load(mini_book_file.read_bytes(), "mine.txt")
+    stored = B.stored_copy_dir() / "book.txt"
+    assert stored.read_bytes() == mini_book_file.read_bytes()
+    assert stored.stat().st_mode & 0o077 == 0, "the stored copy is readable by others"
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(B, "_session", None)  # a fresh kernel
+    assert B.current_book() is not None and B.copy_origin() == "remembered"
+    fresh = B.upload_widget()
+    assert "remembered for every unit" in fresh.status.value and fresh.forget.layout.display is None
+    fresh.drop()  # "Forget my copy"
+    assert B.current_book() is None and not stored.exists() and not B.config_path().exists()
+    assert "none attached" in fresh.status.value
+
+
+def test_attaching_refreshes_the_readings_already_shown(mini_book_file, monkeypatch):
+    from course import readings
+
+    updated = []
+
+    class Handle:
+        def update(self, obj):
+            updated.append(obj.data)
+
+    r = next(iter(readings.all_readings().values()))
+    monkeypatch.setattr(readings, "_SHOWN", [(Handle(), r, True)])
+    B.upload_widget().load(mini_book_file.read_bytes(), "mine.txt")
+    assert len(updated) == 1  # redrawn (the mini book lacks this passage: it says why, quietly)
+    assert "Passage not shown: no copy" not in updated[0]
 
 
 # -- the shared copy ---------------------------------------------------------------------------------
@@ -218,3 +254,20 @@ def test_every_reading_resolves_in_the_shared_copy(shared_book):
 
     assert all_readings(), "no readings in course/content/units"
     assert check_all(shared_book) == []
+
+
+def test_a_quoted_document_stays_a_paragraph_of_its_own():
+    """A paragraph ending "as he wrote in his report," then a capital: the book sets off a quoted document;
+    it is not a page break to heal, and the excerpt shows it as a quoted document."""
+    from course.book._parse import join_broken
+    from course.book._model import Citation, Excerpt
+
+    intro = "Thus an inspector went to the district in November and found many things that he did not like, " \
+            "and as the inspector wrote in his report,"
+    quote = "A system of campaigning methods is being practiced by the local organs."
+    assert join_broken([intro, quote]) == [intro, quote]
+    broken = ("The committee met for many hours that week and argued at length over the figures for grain "
+              "that the various regions of the country had sent in to")
+    assert join_broken([broken, "Moscow then ruled."]) == [broken + " Moscow then ruled."]
+    html = Excerpt(intro + "\n\n" + quote, Citation(None, None, None), 0, 1).html()
+    assert html.count('class="course-extract"') == 1 and "“A system" in html

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import altair as alt
-import pytest
 
 import course.charts as charts
 import course.data as data

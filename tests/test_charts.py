@@ -40,7 +40,7 @@ def _walk(obj):
 @pytest.mark.parametrize("name", BUILDERS)
 def test_builder_returns_valid_accessible_sourced_offline_spec(name):
     chart = charts.BUILDERS[name]()
-    assert isinstance(chart, (alt.Chart, alt.LayerChart))
+    assert isinstance(chart, (alt.Chart, alt.LayerChart, alt.VConcatChart))
     spec = chart.to_dict()                     # validates against the Vega-Lite schema; raises if invalid
     assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v5")
     desc = spec.get("description", "")

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from course_instructor.classroom import Classroom
-from course_instructor.demo import answer_cells, strip_markers, student_notebook, wrong_answer
+from course_instructor.demo import strip_markers, student_notebook
 from course_instructor.keys import load_keys
 from course.units import all_units
 

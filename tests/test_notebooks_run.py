@@ -1,5 +1,7 @@
-"""Every notebook runs in a fresh kernel — with no book and with the shared copy — and no committed
-output carries the book's prose."""
+"""The start page runs in a fresh kernel, and no committed output carries the book's prose.
+
+Every unit's self-study notebook is run with and without the book in a real browser by
+tests/test_browser_sweep.py (errors, CDN requests, widths, widgets, passages and summaries)."""
 from __future__ import annotations
 
 import re
@@ -9,13 +11,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import shared_book_path, require_shared_book
+from conftest import require_shared_book, shared_book_path
 from course_instructor import build
-from course.units import all_units
 
-UNITS = all_units()
 ROOT = Path(__file__).resolve().parent.parent  # the repository is a course directory
-IDS = [u.id for u in UNITS]
 pytestmark = pytest.mark.slow
 
 
@@ -29,27 +28,6 @@ def _run(path: Path, book: Path | None):
     with tempfile.TemporaryDirectory() as work:
         build.execute(nb, Path(work), timeout=120, book=str(book) if book else None)
     return nb
-
-
-@pytest.mark.parametrize("unit", UNITS, ids=IDS)
-def test_selfstudy_notebook_runs_without_a_book(unit):
-    nb = _run(build.selfstudy_path(unit, ROOT), None)
-    assert _errors(nb) == []
-    text = build.outputs_text(nb)
-    assert "No copy of Stalin in Power is attached" in text, "readers without a copy are told how to attach one"
-
-
-@pytest.mark.parametrize("unit", UNITS, ids=IDS)
-def test_selfstudy_notebook_runs_with_the_shared_copy(unit):
-    book = require_shared_book()
-    nb = _run(build.selfstudy_path(unit, ROOT), book)
-    assert _errors(nb) == []
-    text = build.outputs_text(nb)
-    assert "course-excerpt" in text and "No copy of Stalin in Power" not in text
-    # the passages shown are the ones the readings name
-    for r in unit.readings:
-        word = max(re.findall(r"[A-Za-z]+", r.start), key=len)
-        assert word in text, f"{r.id}: its passage is not shown"
 
 
 def test_start_page_runs():
@@ -77,7 +55,8 @@ def test_committed_outputs_carry_no_book_prose():
     from course_instructor.bank import GRADED
 
     book = _grams(_words(path.read_text(encoding="utf-8")), 12)
-    allowed = set()
+    # the book's own title, as every citation gives it, is not prose
+    allowed = _grams(_words("Robert C. Tucker, Stalin in Power: The Revolution from Above, 1928-1941 (1990)"), 12)
     for q in [*questions.quotes(), *GRADED.quotes()]:
         allowed |= _grams(_words(q.text), 12)
     offenders = []

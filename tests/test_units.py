@@ -74,8 +74,19 @@ def test_generated_notebooks_carry_the_unit(unit):
     """Counted from the notebooks themselves: readings, widgets and graded cells are really there."""
     src = nbformat.read(build.source_path(unit, ROOT), 4)
     code = "\n".join(c.source for c in src.cells if c.cell_type == "code")
-    assert len(re.findall(r"unit\.reading\(", code)) == len(unit.readings) >= 3
+    assert len(re.findall(r"unit\.passage\(", code)) == len(unit.readings) >= 3
     assert len(re.findall(r"unit\.widget\(", code)) == len(unit.widgets) >= 1
+    assert "unit.archives()" in code, "Tucker and the archives in every unit"
+    text = "\n".join(c.source for c in src.cells if c.cell_type == "markdown")
+    for r in unit.readings:  # readable before running: context, summary and question are in the text cells
+        assert r.summary[:60] in text and r.question[:60] in text
+    assert "Historians who argue with Tucker" in src.cells[-1].source
+    selfstudy = nbformat.read(build.selfstudy_path(unit, ROOT), 4)
+    calls = "\n".join(c.source for c in selfstudy.cells if c.cell_type == "code")
+    for qid in unit.practice:  # each practice question once: in the Practice section, not again in Explore
+        assert calls.count(f'"{qid}"') == 1, qid
+    for k, spec in enumerate(unit.widgets):
+        assert (f"unit.widget({k})" in calls) == (spec.get("question") not in unit.practice)
     graded_cells = [c for c in src.cells if c.metadata.get("nbgrader", {}).get("grade")]
     auto = [c for c in graded_cells if c.cell_type == "code"]
     manual = [c for c in graded_cells if c.cell_type == "markdown" and c.metadata["nbgrader"].get("solution")]
@@ -93,7 +104,7 @@ def test_committed_notebooks_match_the_data():
 
 def test_start_page_links_every_unit():
     index = nbformat.read(ROOT / "notebooks" / "index.ipynb", 4)
-    text = index.cells[0].source
+    text = "\n".join(c.source for c in index.cells)
     for u in UNITS:
         assert f"({u.assignment}.ipynb)" in text
         assert (ROOT / "notebooks" / f"{u.assignment}.ipynb").exists()

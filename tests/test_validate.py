@@ -160,3 +160,19 @@ def test_validate_fails_where_a_key_reaches_the_students_kernel(tmp_path):
     nbformat.write(nb, path)
     rows = check_student_side([UNIT], tmp_path)
     assert not rows[0].ok and "carries a key or hidden test" in rows[0].detail
+
+
+def test_claims_are_validated_and_a_bad_claim_fails(monkeypatch):
+    """`course validate` checks the claims dataset: the real one passes, a bad status or no source fails."""
+    from course.data import claims
+    from course.units import all_units
+    from course_instructor.validate import check_claims
+
+    units = all_units()
+    assert check_claims(units, None).ok
+    bad = [dict(c) for c in claims.claims()]
+    bad[0] = {**bad[0], "status": "probably", "sources": []}
+    monkeypatch.setattr(claims, "claims", lambda unit=None: [c for c in bad if unit in (None, c["unit"])])
+    monkeypatch.setattr(claims, "_entries", lambda: [("patched.yaml", c) for c in bad])
+    row = check_claims(units, None)
+    assert not row.ok and "probably" in row.detail

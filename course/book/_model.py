@@ -163,14 +163,28 @@ class Excerpt:
         return f"{quoted}\n\n*{html.escape(str(self.citation))}*"
 
     def _repr_html_(self) -> str:
-        paras = "".join(f"<p>{_emphasis(html.escape(p))}</p>" for p in self.text.split("\n\n"))
+        return self.html()
+
+    def html(self, caption: bool = True) -> str:
+        """The passage as a block quote; a paragraph introduced by a colon or comma (a letter, a speech, a
+        poem the book quotes at length) is set off as a quoted document. ``caption``: add the citation."""
+        paras, prev = [], ""
+        for p in self.text.split("\n\n"):
+            body = _emphasis(html.escape(p))
+            if prev.rstrip().endswith((":", ",")):
+                paras.append('<blockquote class="course-extract" aria-label="quoted document" style="margin:0.3em '
+                             '0 0.6em 1.5em;padding:0.1em 0.8em;border-left:2px solid var(--jp-border-color1,#bbb);'
+                             f'font-size:0.95em;">“{body}”</blockquote>')
+            else:
+                paras.append(f"<p>{body}</p>")
+            prev = p
+        cite = (f'<figcaption style="font-size:0.9em;color:var(--jp-ui-font-color2,inherit);">'
+                f"{html.escape(str(self.citation))}</figcaption>") if caption else ""
         return (
             '<figure class="course-excerpt" style="margin:0.5em 0;">'
             '<blockquote style="border-left:4px solid var(--jp-brand-color1,#1976d2);margin:0;'
             'padding:0.2em 1em;color:var(--jp-ui-font-color1,inherit);line-height:1.5;">'
-            f"{paras}</blockquote>"
-            f'<figcaption style="font-size:0.9em;color:var(--jp-ui-font-color2,inherit);">'
-            f"{html.escape(str(self.citation))}</figcaption></figure>"
+            f"{''.join(paras)}</blockquote>{cite}</figure>"
         )
 
 

@@ -10,7 +10,8 @@ Rules, each learned from real copies:
   or one that stands between the end of a sentence and a long paragraph;
 - an epigraph printed just before a chapter heading (a quotation and a line starting with a dash)
   belongs to the chapter that follows;
-- a paragraph broken by a page break (no closing punctuation, next one continues) is joined again;
+- a paragraph broken by a page break (no closing punctuation, next one continues) is joined again, but
+  not a colon or comma followed by a capital: that is a quoted document set off by the book;
 - the table of contents (markdown links) and the publisher's adverts at the end are dropped.
 """
 from __future__ import annotations
@@ -116,6 +117,8 @@ def _continues(prev: str, nxt: str) -> bool:
     first = nxt.lstrip()[:1]
     if first.islower() or first.isdigit():
         return len(_words(prev)) >= 12
+    if prev.rstrip().endswith((":", ",")):  # "As Baranov wrote in his report," + a capital: a quoted document
+        return False
     return len(_words(prev)) >= 25 and not is_title_like(nxt)
 
 

@@ -5,7 +5,9 @@
 - :func:`answer_helper` — in graded notebooks, pick with the mouse and get the answer line to paste;
 - :class:`ExcerptViewer` — a unit's readings, from the reader's copy or as summaries;
 - :class:`Glossary` — searchable key terms with the chapter that explains each;
-- ``SeriesExplorer`` / ``CollectivizationExplorer`` — move through a sourced series in time.
+- ``SeriesExplorer`` / ``CollectivizationExplorer`` — move through a sourced series in time;
+- :func:`archive_check` / ``ArchiveCheck`` — "Tucker and the archives": judge a unit's claims, then see
+  what later evidence showed.
 
 :func:`from_spec` turns a unit's ``widgets:`` entry into the widget.
 """
@@ -16,7 +18,8 @@ import html
 import ipywidgets as w
 
 __all__ = ["self_check", "answer_helper", "from_spec", "ExcerptViewer", "Glossary", "SelfCheck",
-           "SeriesExplorer", "CollectivizationExplorer", "glossary_entries", "glossary_terms"]
+           "SeriesExplorer", "CollectivizationExplorer", "glossary_entries", "glossary_terms", "ArchiveCheck",
+           "archive_check"]
 
 
 def __getattr__(name):
@@ -24,6 +27,10 @@ def __getattr__(name):
         from . import explorer
 
         return getattr(explorer, name)
+    if name in ("ArchiveCheck", "archive_check"):
+        from . import archives
+
+        return getattr(archives, name)
     if name == "SelfCheck":
         from .selfcheck import SelfCheck
 
@@ -62,15 +69,18 @@ class ExcerptViewer(w.VBox):
     """Pick one of a unit's readings; see the passage from the attached copy, or our summary."""
 
     def __init__(self, readings) -> None:
-        from ..readings import show
+        from ..readings import show, watch
 
         self._show = show
         self.readings = list(readings)
-        self.picker = w.Dropdown(options=[(f"{r.section or 'Opening'} — {r.id}", r.id) for r in self.readings],
-                                 description="Reading", style={"description_width": "initial"})
-        self.view = w.HTML()
+        labels = [f"Reading {n} — {r.section or 'Opening'}" for n, r in enumerate(self.readings, 1)]
+        self.picker = w.Dropdown(options=list(zip(labels, [r.id for r in self.readings])),
+                                 description="Reading", style={"description_width": "initial"},
+                                 layout=w.Layout(width="auto", max_width="100%"))
+        self.view = w.HTML(layout=w.Layout(max_width="100%"))
         self.picker.observe(lambda _: self.refresh(), names="value")
         self.refresh()
+        watch(self)  # redrawn when a copy is attached or forgotten
         super().__init__([self.picker, self.view])
 
     def refresh(self) -> None:
@@ -99,27 +109,49 @@ def glossary_terms() -> dict[str, dict]:
 
 
 class Glossary(w.VBox):
-    """A search box over the glossary; each entry says which chapter explains it."""
+    """The key terms as a searchable table (term, meaning, chapter): the unit's own terms by default, every
+    term of the course with "All terms"."""
 
     def __init__(self, terms: list[str] | None = None) -> None:
         self.entries = glossary_terms()
-        self.only = terms
+        self.only = [t for t in terms if t in self.entries] if terms else None
         self.search = w.Text(description="Search terms", placeholder="e.g. kulak, NEP, troika",
                              style={"description_width": "initial"}, continuous_update=True)
-        self.results = w.HTML()
+        self.everything = w.Checkbox(value=self.only is None, description="All terms of the course",
+                                     indent=False, disabled=self.only is None)
+        self.results = w.HTML(layout=w.Layout(max_height="420px", overflow="auto", max_width="100%"))
         self.search.observe(lambda _: self.refresh(), names="value")
+        self.everything.observe(lambda _: self.refresh(), names="value")
         self.refresh()
-        super().__init__([self.search, self.results])
+        super().__init__([w.HBox([self.search, self.everything]), self.results])
 
     def matches(self) -> list[dict]:
         q = self.search.value.strip().lower()
-        pool = [self.entries[t] for t in (self.only or self.entries) if t in self.entries]
+        names = list(self.entries) if self.everything.value or not self.only else self.only
+        pool = [self.entries[t] for t in names]
         return [e for e in pool if not q or q in str(e["term"]).lower() or q in str(e.get("definition", "")).lower()]
 
     def refresh(self) -> None:
-        rows = "".join(f"<dt><b>{html.escape(str(e['term']))}</b> <small>(ch. {e.get('chapter', '?')})</small></dt>"
-                       f"<dd>{html.escape(str(e.get('definition', '')))}</dd>" for e in self.matches())
-        self.results.value = f"<dl role='list'>{rows or '<i>No term matches.</i>'}</dl>"
+        found = self.matches()
+        scope = "the course" if self.everything.value or not self.only else "this unit"
+        rows = "".join(
+            f"<tr><th scope='row' style='text-align:left;vertical-align:top;padding:0.3em 0.8em 0.3em 0;"
+            f"white-space:normal'>{html.escape(str(e['term']))}</th>"
+            f"<td style='text-align:left;vertical-align:top;padding:0.3em 0.8em 0.3em 0'>"
+            f"{html.escape(str(e.get('definition', '')))}</td>"
+            f"<td style='vertical-align:top;white-space:nowrap'>{_chapter_label(e.get('chapter'))}</td></tr>"
+            for e in found)
+        caption = f"{len(found)} term{'s' * (len(found) != 1)} of {scope}"
+        self.results.value = (
+            f"<table class='course-glossary' style='width:100%;border-collapse:collapse;table-layout:auto'>"
+            f"<caption style='text-align:left;font-size:0.9em'>{caption}</caption>"
+            f"<thead><tr><th scope='col' style='text-align:left'>Term</th><th scope='col' style='text-align:left'>"
+            f"What it means</th><th scope='col' style='text-align:left'>Chapter</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>" if found else f"<p><i>No term matches in {scope}.</i></p>")
+
+
+def _chapter_label(chapter) -> str:
+    return "Introduction" if str(chapter) == "0" else f"ch. {chapter}" if chapter is not None else ""
 
 
 def from_spec(spec: dict, unit=None):
@@ -135,4 +167,8 @@ def from_spec(spec: dict, unit=None):
         return ExcerptViewer(unit.readings)
     if kind == "glossary":
         return Glossary(unit.terms if unit else None)
+    if kind == "archives":
+        from .archives import ArchiveCheck
+
+        return ArchiveCheck(unit.id)
     raise ValueError(f"unknown widget kind {kind!r}")

@@ -28,11 +28,12 @@ theme variables.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 
 import ipywidgets as w
 
-from .. import scoring
+from .. import progress, scoring
 from ..questions import LETTERS, Question, get
 
 OK = "var(--jp-success-color1, #2e7d32)"
@@ -51,6 +52,11 @@ _CHART_SOLVED: set[str] = set()
 def _html(text: str, role: str | None = None) -> w.HTML:
     role_attr = f' role="{role}"' if role else ""
     return w.HTML(f'<div{role_attr} style="color:var(--jp-ui-font-color1,inherit);line-height:1.45">{text}</div>')
+
+
+def _inline(text: str) -> str:
+    """Escape ``text`` for HTML and show `code` spans as code, not as literal backticks."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(str(text)))
 
 
 def _mark(ok: bool, wrong_text: str = "not quite") -> str:
@@ -113,6 +119,12 @@ class SelfCheck(w.VBox):
             tail = [w.HBox([self.chart_view, self.feedback])]
         super().__init__([*self.controls, w.HBox([self.check_button, self.reset_button]), self.score_label, *tail])
 
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self._repr_mimebundle_(), raw=True)
+        keep_keys_in_widgets()
+
     @property
     def revealed(self) -> bool:
         """Whether the explanation (and the right answer) may be shown: right once, or out of tries."""
@@ -120,7 +132,7 @@ class SelfCheck(w.VBox):
 
     # -- building --------------------------------------------------------------------------------------
     def _prompt(self, extra: str = "") -> list[w.Widget]:
-        return [_html(html.escape(self.q.text) + extra)] if self.show_prompt else ([_html(extra)] if extra else [])
+        return [_html(_inline(self.q.text) + extra)] if self.show_prompt else ([_html(extra)] if extra else [])
 
     def _build_controls(self) -> list[w.Widget]:
         q = self.q
@@ -145,9 +157,10 @@ class SelfCheck(w.VBox):
             self.choices = [w.RadioButtons(options=letters, value=None, description="Your answer", style=_LABEL,
                                            tooltip=f"Choose one letter, {letters[0]} to {letters[-1]} "
                                                    "(arrow keys move between them)")]
+            self.choices[0].add_class(KEYS_CLASS)
             listing = ""
             if self.show_prompt:
-                listing = "".join(f"<li><b>{LETTERS[i]}.</b> {html.escape(c)}</li>" for i, c in enumerate(opts))
+                listing = "".join(f"<li><b>{LETTERS[i]}.</b> {_inline(c)}</li>" for i, c in enumerate(opts))
                 listing = f"<ol style='list-style:none;padding-left:0'>{listing}</ol>"
             return [*self._prompt(listing), *self.choices]
         if q.kind == "numeric":
@@ -175,10 +188,9 @@ class SelfCheck(w.VBox):
             return [*self._prompt(), *self.choices]
         if q.kind == "chart":
             self.choices = []
-            how = (f"Build the chart in a code cell from <code>course.data.load(\"{html.escape(q.dataset)}\")</code>, "
-                   f"e.g. <code>my_chart = alt.Chart(…).mark_…().encode(…)</code>, then run "
-                   f"<code>course.widgets.self_check(\"{html.escape(q.id)}\").check_chart(my_chart)</code>: it shows "
-                   "your chart beside the question's requirements, each ✓ or ✗.")
+            how = (f"Build your chart in the cell above as <code>{CHART_VAR}</code> from "
+                   f"<code>course.data.load(\"{html.escape(q.dataset)}\")</code>, run that cell, then press "
+                   "<b>Check</b>: your chart appears beside what the question asks of it, each ✓ or ✗.")
             return self._prompt(("<br>" if self.show_prompt else "") + how)
         raise ValueError(f"unknown kind {q.kind}")
 
@@ -236,7 +248,8 @@ class SelfCheck(w.VBox):
         if q.kind == "short_answer":
             return self._check_essay()
         if q.kind == "chart":
-            return self.check_chart(self.chart).score
+            mine = _user_chart()  # what my_chart is now (the student may have changed it since the last Check)
+            return self.check_chart(mine if mine is not None else self.chart).score
         answer = self.answer()
         problem = self._incomplete(answer)
         if problem:
@@ -252,6 +265,7 @@ class SelfCheck(w.VBox):
         self.solved = self.solved or frac == 1.0
         self.score_label.value = _status(f"<b>Score: {self.score:g} / {q.points:g}</b> (attempt {self.attempts})")
         self.feedback.value = self._feedback_html(frac, answer)
+        progress.record(q.id, self.score, q.points)
         return self.score
 
     # -- feedback ------------------------------------------------------------------------------------------
@@ -291,12 +305,12 @@ class SelfCheck(w.VBox):
         left = MAX_TRIES - self.attempts
         more = (f"The explanation appears when you have it right, or after {left} more "
                 f"tr{'y' if left == 1 else 'ies'}.")
-        return (f"<p><b>Hint:</b> reread {html.escape(q.citation_text)}. {html.escape(tip)}</p>"
+        return (f"<p><b>Hint:</b> reread {html.escape(q.citation_text)}. {_inline(tip)}</p>"
                 f"<p><small>{more}</small></p>")
 
     def _explanation(self) -> str:
         q = self.q
-        return (f"<p>{html.escape(q.explanation)}</p>"
+        return (f"<p>{_inline(q.explanation)}</p>"
                 f"<p><small>Where to read: {html.escape(q.citation_text)}</small></p>")
 
     def _right_answer(self, answer) -> str:
@@ -315,7 +329,7 @@ class SelfCheck(w.VBox):
                 items.append(f"<li>{n}. {_tick(ok)} <b>{html.escape(x.speaker)}</b>{yours} — {html.escape(src)}</li>")
             return f"<p>The speakers:</p><ul style='list-style:none;padding-left:0'>{''.join(items)}</ul>"
         if q.kind == "multiple_choice":
-            return f"<p>The answer: <b>{exp}. {html.escape(str(q.answer))}</b></p>"
+            return f"<p>The answer: <b>{exp}. {_inline(str(q.answer))}</b></p>"
         if q.kind == "numeric":
             rng = (f" (accepted: {_num(float(exp) - q.tolerance)} to {_num(float(exp) + q.tolerance)})"
                    if q.tolerance else "")
@@ -356,9 +370,10 @@ class SelfCheck(w.VBox):
             return 0.0
         self.attempts += 1
         self.solved = True
+        progress.record(q.id, 0.0, q.points)  # tried: an essay is not scored here
         note = " — a little short" if n < lo else (" — over the limit" if n > hi else "")
         self.score_label.value = _status(f"{n} words (aim for {lo}–{hi}){note}.")
-        crit = "".join(f"<li>{html.escape(str(r['criterion']))} ({r['points']} pt)</li>" for r in q.rubric)
+        crit = "".join(f"<li>{_inline(str(r['criterion']))} ({r['points']} pt)</li>" for r in q.rubric)
         self.feedback.value = (f"<div aria-live='polite'><p>Compare your essay with what graders look for:</p>"
                                f"<ul>{crit}</ul>{self._explanation()}</div>")
         return 0.0
@@ -371,11 +386,11 @@ class SelfCheck(w.VBox):
         q = self.q
         if q.kind != "chart":
             raise TypeError(f"check_chart is for chart questions; {q.id} is a {q.kind} question")
-        if chart is None:
-            msg = ("No chart to check yet. Build one in a code cell, e.g. "
-                   f"my_chart = alt.Chart(course.data.load(\"{q.dataset}\")).mark_…().encode(…), then run "
-                   f"course.widgets.self_check(\"{q.id}\").check_chart(my_chart).")
-            self.score_label.value = _status("Nothing checked yet.")
+        if chart is None or not hasattr(chart, "to_dict"):
+            what = "is still None" if chart is None else f"is a {type(chart).__name__}, not an Altair chart"
+            msg = (f"Nothing checked yet: {CHART_VAR} {what}. In the cell above write, e.g., {CHART_VAR} = "
+                   f"alt.Chart(course.data.load(\"{q.dataset}\")).mark_…().encode(…), run it, then press Check.")
+            self.score_label.value = _status("Nothing checked yet: no chart.")
             self.feedback.value = f"<div aria-live='polite'><p>{html.escape(msg)}</p></div>"
             return ChartCheck(ok=False, score=0.0, points=q.points, message=msg, html=self.feedback.value)
         self.chart = chart
@@ -407,6 +422,7 @@ class SelfCheck(w.VBox):
         self.feedback.value = f"<div aria-live='polite'>{''.join(parts)}</div>"
         self.chart_view.outputs = ()
         _show_in(self.chart_view, chart)
+        progress.record(q.id, self.score, q.points)
         return ChartCheck(ok=overall.ok, score=self.score, points=q.points, requirements=reqs, chart=chart,
                           html=self.feedback.value)
 
@@ -438,6 +454,48 @@ class SelfCheck(w.VBox):
         self.score, self.fraction, self.attempts, self.solved = 0.0, 0.0, 0, False
         self.score_label.value = _status("")  # keep the live region for screen readers
         self.feedback.value = ""
+
+
+KEYS_CLASS = "course-own-keys"
+_KEYS_JS = """(() => {  // arrow keys in a course radio group move between its options, not between notebook cells
+  if (window.__courseOwnKeys) return; window.__courseOwnKeys = true;
+  let groups = 0;
+  const mark = () => document.querySelectorAll('.%s').forEach(g => {
+    // Lumino skips its shortcuts for a key whose target (or an ancestor below the match) carries this attribute
+    g.querySelectorAll('input:not([data-lm-suppress-shortcuts])').forEach(e => {
+      e.setAttribute('data-lm-suppress-shortcuts', 'true');
+      if (e.type === 'radio' && !e.name) e.name = g.dataset.courseGroup || (g.dataset.courseGroup = 'course-radio-' + (++groups));
+    });
+  });
+  mark(); new MutationObserver(mark).observe(document.body, {childList: true, subtree: true});
+})();""" % KEYS_CLASS
+_keys_sent = False
+
+
+def keep_keys_in_widgets() -> None:
+    """Once per kernel: a script that marks the course's radio groups so JupyterLab's command-mode shortcuts
+    (ArrowUp/ArrowDown select cells) leave their keys to them (Lumino's ``data-lm-suppress-shortcuts``)."""
+    global _keys_sent
+    if _keys_sent:
+        return
+    from IPython.display import Javascript, display
+
+    display(Javascript(_KEYS_JS))
+    _keys_sent = True
+
+
+CHART_VAR = "my_chart"  # the self-study starter cell's variable, read when Check is pressed
+
+
+def _user_chart():
+    """The learner's ``my_chart`` from the notebook's namespace (None outside IPython or when unset)."""
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:  # pragma: no cover
+        return None
+    return shell.user_ns.get(CHART_VAR) if shell is not None else None
 
 
 # -- charts: requirements in plain words ---------------------------------------------------------------------
