@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from browser import ARTIFACTS, chromium_page, jupyterlab, require_chromium
-from conftest import require_shared_book
+from conftest import require_shared_book, shared_book_path
 from course.units import all_units
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -97,50 +97,84 @@ _TOO_WIDE = f"""() => [...document.querySelectorAll('{PANEL} .jp-OutputArea-outp
     }})"""
 
 
-def run_unit(browser, server, unit, tag: str) -> dict:
-    """Open the unit's notebook, Run All Cells, wait until every cell ran; what a student would see."""
-    url, token = server
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    outside: list[str] = []
-    page.on("request", lambda r: outside.append(r.url)
-            if not r.url.startswith((url, "data:", "blob:", "about:")) else None)
-    try:
-        t0 = time.perf_counter()
-        page.goto(f"{url}/lab/workspaces/sweep-{tag}-{unit.id}/tree/notebooks/{unit.assignment}.ipynb"
+class UnitRun:
+    """One unit opened and run in its own tab. :meth:`start` opens it and presses Run All Cells;
+    :meth:`finish` waits until every cell ran and reads what a student sees, then closes the tab. Two runs
+    (the two servers) are started before either is finished, so their kernels work side by side."""
+
+    def __init__(self, browser, server, unit, tag: str) -> None:
+        self.server, self.unit, self.tag = server, unit, tag
+        url = server[0]
+        self.page = browser.new_page(viewport={"width": 1400, "height": 900})
+        self.outside: list[str] = []
+        self.page.on("request", lambda r: self.outside.append(r.url)
+                     if not r.url.startswith((url, "data:", "blob:", "about:")) else None)
+
+    def start(self) -> "UnitRun":
+        url, token = self.server
+        page, unit = self.page, self.unit
+        self.t0 = time.perf_counter()
+        page.goto(f"{url}/lab/workspaces/sweep-{self.tag}-{unit.id}/tree/notebooks/{unit.assignment}.ipynb"
                   f"?reset&token={token}")
         page.wait_for_selector(f"{PANEL} .jp-RenderedMarkdown h1", timeout=60_000)
         page.wait_for_selector("#jp-main-statusbar :text('Idle')", timeout=60_000)
         page.click("li.lm-MenuBar-item:has-text('Run')")
         page.click("li.lm-Menu-item:has-text('Run All Cells')")
-        page.wait_for_function(_ALL_RAN, timeout=180_000)
-        page.wait_for_selector("#jp-main-statusbar :text('Idle')", timeout=60_000)
-        # widgets and charts draw after the kernel answers
-        deadline = time.time() + 30
-        while time.time() < deadline and page.locator(f"{PANEL} :text('Loading widget')").count():
-            time.sleep(0.3)
-        page.wait_for_timeout(500)
-        seen = {
-            "seconds": time.perf_counter() - t0,
-            "outside": sorted(set(outside)),
-            "errors": page.locator(f"{PANEL} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']").count()
-                      + page.locator(f"{PANEL} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
-                                     ).filter(has_text=re.compile("Error|Traceback|Warning")).count(),
-            "too_wide": page.evaluate(_TOO_WIDE),
-            "broken_widgets": page.locator(f"{PANEL} .jp-OutputArea-output").filter(
-                has_text=re.compile("Error displaying widget|Loading widget")).count(),
-            "widget_outputs": page.locator(f"{PANEL} .jp-OutputArea-output .jupyter-widgets").count(),
-            "charts": page.locator(f"{PANEL} .vega-embed svg.marks, {PANEL} .vega-embed canvas.marks").count(),
-            "status_none": page.locator(f"{PANEL} .jp-OutputArea-output").filter(has_text=STATUS_NONE).count(),
-            "quiet_lines": page.locator(f"{PANEL} .jp-OutputArea-output").filter(has_text=QUIET).count(),
-            "old_notices": page.locator(f"{PANEL} .jp-OutputArea-output").filter(has_text=OLD_NOTICE).count(),
-            "text": page.locator(PANEL).text_content(),
-        }
-        failing = bool(seen["outside"] or seen["errors"] or seen["too_wide"] or seen["broken_widgets"])
-        _keep_screenshots(page, unit, tag, every_output=failing or bool(os.environ.get("SWEEP_SHOTS")))
-        return seen
-    finally:
-        _shutdown_kernels(page, url, token)
-        page.close()
+        return self
+
+    def finish(self) -> dict:
+        page, unit = self.page, self.unit
+        try:
+            page.wait_for_function(_ALL_RAN, timeout=180_000)
+            page.wait_for_selector("#jp-main-statusbar :text('Idle')", timeout=60_000)
+            # widgets and charts draw after the kernel answers
+            deadline = time.time() + 30
+            while time.time() < deadline and page.locator(f"{PANEL} :text('Loading widget')").count():
+                time.sleep(0.3)
+            page.wait_for_timeout(300)
+            out = f"{PANEL} .jp-OutputArea-output"
+            seen = {
+                "seconds": time.perf_counter() - self.t0,
+                "outside": sorted(set(self.outside)),
+                "errors": page.locator(f"{out}[data-mime-type='application/vnd.jupyter.error']").count()
+                          + page.locator(f"{out}[data-mime-type='application/vnd.jupyter.stderr']"
+                                         ).filter(has_text=re.compile("Error|Traceback|Warning")).count(),
+                "too_wide": page.evaluate(_TOO_WIDE),
+                "broken_widgets": page.locator(out).filter(
+                    has_text=re.compile("Error displaying widget|Loading widget")).count(),
+                "widget_outputs": page.locator(f"{out} .jupyter-widgets").count(),
+                "charts": page.locator(f"{PANEL} .vega-embed svg.marks, {PANEL} .vega-embed canvas.marks").count(),
+                "status_none": page.locator(out).filter(has_text=STATUS_NONE).count(),
+                "quiet_lines": page.locator(out).filter(has_text=QUIET).count(),
+                "old_notices": page.locator(out).filter(has_text=OLD_NOTICE).count(),
+                "text": page.locator(PANEL).text_content(),
+            }
+            failing = bool(seen["outside"] or seen["errors"] or seen["too_wide"] or seen["broken_widgets"])
+            _keep_screenshots(page, unit, self.tag, every_output=failing or bool(os.environ.get("SWEEP_SHOTS")))
+            return seen
+        finally:
+            _shutdown_kernels(page, *self.server)
+            page.close()
+
+
+@pytest.fixture(scope="module")
+def sweep(browser, lab_without_book, request):
+    """Every unit run on both servers, two tabs at a time: {("nobook" | "book", unit id): what was seen}.
+    Without the shared copy only the no-book half runs (under CI=true a missing copy fails instead)."""
+    with_book = None
+    if shared_book_path() is not None or os.environ.get("CI", "").lower() == "true":
+        with_book = request.getfixturevalue("lab_with_book")
+    results: dict = {}
+    for unit in UNITS:
+        runs = [UnitRun(browser, lab_without_book, unit, "nobook").start()]
+        if with_book is not None:
+            runs.append(UnitRun(browser, with_book, unit, "book").start())
+        for run in runs:
+            try:
+                results[(run.tag, unit.id)] = run.finish()
+            except Exception as exc:  # reported by the unit's own test, not as a failed fixture
+                results[(run.tag, unit.id)] = exc
+    return results
 
 
 def _keep_screenshots(page, unit, tag: str, every_output: bool) -> None:
@@ -179,10 +213,19 @@ def _common(seen: dict, unit) -> None:
     assert seen["charts"] >= len(unit.charts), f"{unit.id}: a chart was not drawn"
 
 
+def _seen(sweep, tag: str, unit) -> dict:
+    seen = sweep.get((tag, unit.id))
+    if seen is None:
+        pytest.skip("no copy of the book to run the units with")
+    if isinstance(seen, Exception):
+        raise seen
+    print(f"{unit.id} {tag}: {seen['seconds']:.1f} s")
+    return seen
+
+
 @pytest.mark.parametrize("unit", UNITS, ids=[u.id for u in UNITS])
-def test_unit_without_the_book(browser, lab_without_book, unit):
-    seen = run_unit(browser, lab_without_book, unit, "nobook")
-    print(f"{unit.id} without the book: {seen['seconds']:.1f} s")
+def test_unit_without_the_book(sweep, unit):
+    seen = _seen(sweep, "nobook", unit)
     _common(seen, unit)
     assert seen["status_none"] == 1, f"{unit.id}: the book status is said {seen['status_none']} times, not once"
     assert seen["old_notices"] == 0, f"{unit.id}: the long no-copy instructions are repeated in the notebook"
@@ -194,9 +237,8 @@ def test_unit_without_the_book(browser, lab_without_book, unit):
 
 
 @pytest.mark.parametrize("unit", UNITS, ids=[u.id for u in UNITS])
-def test_unit_with_the_book(browser, lab_with_book, unit):
-    seen = run_unit(browser, lab_with_book, unit, "book")
-    print(f"{unit.id} with the book: {seen['seconds']:.1f} s")
+def test_unit_with_the_book(sweep, unit):
+    seen = _seen(sweep, "book", unit)
     _common(seen, unit)
     assert seen["status_none"] == seen["quiet_lines"] == seen["old_notices"] == 0
     for r in unit.readings:  # the passage the reading names is on the page

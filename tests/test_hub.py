@@ -428,7 +428,7 @@ def _stop(hub: Hub) -> None:
     if hub.proc and hub.proc.poll() is None:
         hub.proc.send_signal(signal.SIGTERM)
         try:
-            hub.proc.wait(30)
+            hub.proc.wait(8)  # then SIGKILL: user servers are stopped with their users below
         except subprocess.TimeoutExpired:
             pass
         with contextlib.suppress(ProcessLookupError):

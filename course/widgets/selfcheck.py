@@ -144,6 +144,7 @@ class SelfCheck(w.VBox):
                 dd = w.Dropdown(options=[PLACEHOLDER, *q.choices], value=PLACEHOLDER, description=f"Statement {n}",
                                 tooltip=f"Who said or held statement {n}?", style=_LABEL,
                                 layout=w.Layout(width="320px"))
+                dd.add_class(KEYS_CLASS)  # arrow keys change the choice, not the notebook's selected cell
                 self.choices.append(dd)
                 if self.show_prompt:
                     x = q.item(iid)
@@ -462,7 +463,7 @@ _KEYS_JS = """(() => {  // arrow keys in a course radio group move between its o
   let groups = 0;
   const mark = () => document.querySelectorAll('.%s').forEach(g => {
     // Lumino skips its shortcuts for a key whose target (or an ancestor below the match) carries this attribute
-    g.querySelectorAll('input:not([data-lm-suppress-shortcuts])').forEach(e => {
+    g.querySelectorAll('input:not([data-lm-suppress-shortcuts]), select:not([data-lm-suppress-shortcuts])').forEach(e => {
       e.setAttribute('data-lm-suppress-shortcuts', 'true');
       if (e.type === 'radio' && !e.name) e.name = g.dataset.courseGroup || (g.dataset.courseGroup = 'course-radio-' + (++groups));
     });
