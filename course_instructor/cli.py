@@ -1,6 +1,7 @@
 """``course`` — the instructor's command line, a thin layer over nbgrader and the package.
 
     course validate [UNIT ...]   check data, notebooks, solutions and releases; non-zero exit on failure
+                                 (--jobs N units side by side, --changed only units changed since they passed)
     course build [UNIT ...]      write source/ and notebooks/, execute solutions/, run generate_assignment
     course demo [UNIT]           rehearse a whole class on a scratch copy: submissions, autograde, feedback
     course report [ASSIGNMENT]   totals per student, difficulty per question: CSV + charts
@@ -71,7 +72,11 @@ def cmd_validate(args) -> int:
     from .validate import validate
 
     t = time.perf_counter()
-    rows = validate(_select(args.units), book=args.book, execute=not args.quick, root=course_root(args.root))
+    from .validate import default_jobs
+
+    jobs = args.jobs or default_jobs()
+    rows = validate(_select(args.units), book=args.book, execute=not args.quick, root=course_root(args.root),
+                    jobs=jobs, changed=args.changed)
     print(_table([(r.check, "ok" if r.ok else "FAIL", r.detail) for r in rows]))
     failed = [r for r in rows if not r.ok]
     print(f"\n{len(rows) - len(failed)} passed, {len(failed)} failed ({time.perf_counter() - t:.0f} s)")
@@ -189,6 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("units", nargs="*")
     p.add_argument("--book", help="path to a copy of the book (default: $COURSE_BOOK or the attached copy)")
     p.add_argument("--quick", action="store_true", help="skip executing notebooks and nbgrader runs")
+    p.add_argument("--jobs", type=int, default=0, help="units rehearsed side by side (default: the cores, at most 4)")
+    p.add_argument("--changed", action="store_true",
+                   help="rehearse only units whose notebook or keys changed since their last passing rehearsal")
     p.add_argument("--root", help="course directory (default: here)")
     p.set_defaults(func=cmd_validate)
     p = sub.add_parser("build", help="write notebooks, solutions and releases")

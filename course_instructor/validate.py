@@ -7,7 +7,12 @@ auto-graded marks; the untouched release must earn zero.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -180,7 +185,85 @@ def check_claims(units: list[Unit], book_path: str | None) -> Row:
                 f"{sum(len(claims.claims(u.id)) for u in units)} claims, {where}")
 
 
-def validate(units: list[Unit], book: str | None = None, execute: bool = True, root: Path | None = None) -> list[Row]:
+STAMP = ".course-validate.json"  # per unit, the fingerprint of its last rehearsal that passed
+
+
+def fingerprint(unit: Unit) -> str:
+    """What a rehearsal of ``unit`` depends on: its instructor notebook and its keys (from the data)."""
+    from .build import _dump, graded_questions, unit_notebook
+    from .keys import key_record
+
+    keys = {q.id: key_record(q) for q in graded_questions(unit)}
+    blob = _dump(unit_notebook(unit, "source")) + json.dumps(keys, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _stamps(root: Path) -> dict:
+    try:
+        return json.loads((root / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _rehearse_id(unit_id: str) -> tuple[str, list[Row], float]:
+    """One unit's rehearsal, in a worker process (units are passed by id: a worker loads them itself)."""
+    from course.units import unit as get_unit
+
+    t = time.perf_counter()
+    return unit_id, rehearse(get_unit(unit_id)), time.perf_counter() - t
+
+
+def rehearse_all(units: list[Unit], jobs: int = 1, root: Path | None = None, changed: bool = False,
+                 progress=None) -> list[Row]:
+    """Rehearse ``units`` with ``jobs`` worker processes (each in its own scratch course directory), saying
+    each unit's result as it comes (``progress(line)``, default: stderr). ``changed=True``: skip the units
+    whose instructor notebook and keys are the same as at their last passing rehearsal (``root/STAMP``)."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    say = progress or (lambda line: print(line, file=sys.stderr, flush=True))
+    root = Path(root or Path.cwd())
+    stamps, prints = _stamps(root), {u.id: fingerprint(u) for u in units}
+    todo = [u for u in units if not (changed and stamps.get(u.id) == prints[u.id])]
+    rows_by: dict[str, list[Row]] = {u.id: [Row(f"{u.id}: rehearsal", True, "unchanged since the last passing "
+                                                "rehearsal (--changed)")] for u in units if u not in todo}
+    if changed:
+        say(f"rehearsing {len(todo)} of {len(units)} units (the others are unchanged)")
+    done = 0
+
+    def record(uid: str, rows: list[Row], seconds: float) -> None:
+        nonlocal done
+        done += 1
+        rows_by[uid] = rows
+        bad = [r for r in rows if not r.ok]
+        say(f"[{done}/{len(todo)}] {uid}: {'ok' if not bad else 'FAIL: ' + bad[0].check} ({seconds:.0f} s)")
+        if not bad:
+            stamps[uid] = prints[uid]
+
+    if jobs <= 1 or len(todo) <= 1:
+        for u in todo:
+            record(*_rehearse_id(u.id))
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(_rehearse_id, u.id): u.id for u in todo}
+            for fut in as_completed(futures):
+                try:
+                    record(*fut.result())
+                except Exception as exc:  # a worker that died: that unit fails, the others go on
+                    record(futures[fut], [Row(f"{futures[fut]}: rehearsal", False, f"{type(exc).__name__}: {exc}")], 0)
+    try:
+        (root / STAMP).write_text(json.dumps(stamps, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    except OSError:
+        pass
+    return [r for u in units for r in rows_by[u.id]]
+
+
+def default_jobs() -> int:
+    """Worker processes for rehearsals: the machine's cores, at most 4 (each runs nbgrader and a kernel)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def validate(units: list[Unit], book: str | None = None, execute: bool = True, root: Path | None = None,
+             jobs: int = 1, changed: bool = False, progress=None) -> list[Row]:
     root = Path(root or Path.cwd())
     rows = check_data(units)
     rows.append(check_claims(units, book))
@@ -188,6 +271,5 @@ def validate(units: list[Unit], book: str | None = None, execute: bool = True, r
     rows.append(check_fresh(units, root))
     rows += check_student_side(units, root)
     if execute:
-        for u in units:
-            rows.extend(rehearse(u))
+        rows += rehearse_all(units, jobs=jobs, root=root, changed=changed, progress=progress)
     return rows

@@ -70,7 +70,7 @@ def test_stale_and_missing_notebooks_are_reported(tmp_path):
 def test_validate_command_exits_nonzero_on_failure(monkeypatch, capsys):
     from course_instructor import cli, validate
 
-    monkeypatch.setattr(validate, "validate", lambda units, book=None, execute=True, root=None: [
+    monkeypatch.setattr(validate, "validate", lambda units, book=None, execute=True, root=None, **kw: [
         validate.Row("ok check", True), validate.Row("bad check", False, "what went wrong")])
     assert cli.main(["validate", "ch04"]) == 1
     out = capsys.readouterr().out
@@ -176,3 +176,32 @@ def test_claims_are_validated_and_a_bad_claim_fails(monkeypatch):
     monkeypatch.setattr(claims, "_entries", lambda: [("patched.yaml", c) for c in bad])
     row = check_claims(units, None)
     assert not row.ok and "probably" in row.detail
+
+
+def test_changed_rehearses_only_units_whose_notebook_or_keys_changed(tmp_path, monkeypatch):
+    """--changed: a unit whose instructor notebook and keys are as at its last passing rehearsal is skipped;
+    a changed one (or one that failed last time) is rehearsed again. Progress says each unit."""
+    from course.units import all_units
+    from course_instructor import validate as v
+
+    units = [u for u in all_units() if u.id in ("ch02", "ch10")]
+    calls: list[str] = []
+    outcome = {"ch02": True, "ch10": False}
+
+    def fake(unit):
+        calls.append(unit.id)
+        return [v.Row(f"{unit.id}: solution earns full marks", outcome[unit.id])]
+
+    monkeypatch.setattr(v, "rehearse", fake)
+    lines: list[str] = []
+    v.rehearse_all(units, jobs=1, root=tmp_path, progress=lines.append)
+    assert calls == ["ch02", "ch10"] and any("ch10: FAIL" in x for x in lines)
+    calls.clear()
+    rows = v.rehearse_all(units, jobs=1, root=tmp_path, changed=True, progress=lines.append)
+    assert calls == ["ch10"], "ch02 passed and is unchanged: skipped; ch10 failed: rehearsed again"
+    assert any(r.check == "ch02: rehearsal" and "unchanged" in r.detail for r in rows)
+    original = v.fingerprint
+    monkeypatch.setattr(v, "fingerprint", lambda u: "edited" if u.id == "ch02" else original(u))  # ch02 edited
+    calls.clear()
+    v.rehearse_all(units, jobs=1, root=tmp_path, changed=True, progress=lines.append)
+    assert calls == ["ch02", "ch10"], "the edited unit is rehearsed again"
