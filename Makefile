@@ -23,22 +23,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-lab: $(STAMP)
-	JUPYTER_CONFIG_PATH="$(CURDIR)/.jupyter/selfstudy" \
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/jupyter lab $(ROOT_FLAG) \
+# one JupyterLab command for both desks; `make lab` adds the self-study config (nbgrader's tools off)
+JUPYTER_LAB = PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/jupyter lab $(ROOT_FLAG) \
 	  --ServerApp.root_dir="$(CURDIR)" \
 	  --LabApp.default_url=/lab/tree/notebooks/index.ipynb \
 	  --ServerApp.port=$${JUPYTER_PORT:-8888} \
 	  $${JUPYTER_TOKEN:+--IdentityProvider.token=$$JUPYTER_TOKEN} \
 	  $(LAB_ARGS)
 
+lab: $(STAMP)
+	JUPYTER_CONFIG_PATH="$(CURDIR)/.jupyter/selfstudy" $(JUPYTER_LAB)
+
 grade: $(STAMP)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/jupyter lab $(ROOT_FLAG) \
-	  --ServerApp.root_dir="$(CURDIR)" \
-	  --LabApp.default_url=/lab/tree/notebooks/index.ipynb \
-	  --ServerApp.port=$${JUPYTER_PORT:-8888} \
-	  $${JUPYTER_TOKEN:+--IdentityProvider.token=$$JUPYTER_TOKEN} \
-	  $(LAB_ARGS)
+	$(JUPYTER_LAB)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -107,3 +108,15 @@ def shot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+def expect_text(locator, pattern: str, timeout: float = 20.0):
+    """Wait until ``locator``'s text matches ``pattern`` (the widget round-trips through the kernel)."""
+    deadline = time.time() + timeout
+    text = ""
+    while time.time() < deadline:
+        text = locator.inner_text() if locator.count() else ""
+        if re.search(pattern, text):
+            return text
+        time.sleep(0.2)
+    raise AssertionError(f"expected /{pattern}/, saw {text!r}")

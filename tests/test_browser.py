@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import chromium_page, jupyterlab, require_chromium, shot
+from browser import chromium_page, expect_text, jupyterlab, require_chromium, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -344,15 +344,3 @@ def test_instructor_finds_nbgrader_and_the_formgrader_renders(lab, browser_page,
         shot(page, "browser-07-formgrader")
     finally:
         page.close()
-
-
-def expect_text(locator, pattern: str, timeout: float = 20.0):
-    """Wait until ``locator``'s text matches ``pattern`` (the widget round-trips through the kernel)."""
-    deadline = time.time() + timeout
-    text = ""
-    while time.time() < deadline:
-        text = locator.inner_text() if locator.count() else ""
-        if re.search(pattern, text):
-            return text
-        time.sleep(0.2)
-    raise AssertionError(f"expected /{pattern}/, saw {text!r}")

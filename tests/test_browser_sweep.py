@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import ARTIFACTS, chromium_page, jupyterlab, require_chromium
+from browser import ARTIFACTS, chromium_page, expect_text, jupyterlab, require_chromium
 from conftest import require_shared_book, shared_book_path
 from course.units import all_units
 
@@ -289,16 +289,6 @@ def _type_and_run(page, cell, code: str) -> None:
     page.wait_for_selector("#jp-main-statusbar :text('Idle')", timeout=60_000)
 
 
-def _wait_text(locator, pattern: str, timeout: float = 20.0) -> str:
-    deadline, text = time.time() + timeout, ""
-    while time.time() < deadline:
-        text = locator.inner_text() if locator.count() else ""
-        if re.search(pattern, text):
-            return text
-        time.sleep(0.2)
-    raise AssertionError(f"expected /{pattern}/, saw {text[:400]!r}")
-
-
 def test_start_page_guides(browser, lab_without_book):
     page = _open(browser, lab_without_book, "notebooks/index.ipynb", "desk-start")
     try:
@@ -332,7 +322,7 @@ def test_glossary_is_a_searchable_table_of_the_units_terms(browser, lab_without_
 
             assert glossary_terms()[term]["definition"][:40] in row.locator("td").first.inner_text()
         out.get_by_role("textbox", name="Search terms").fill("kulak")
-        _wait_text(out, r"\d+ terms? of this unit")
+        expect_text(out, r"\d+ terms? of this unit")
         assert 1 <= rows.count() < len(unit.terms) and "kulak" in out.inner_text().lower()
         _doc_shot(out, "glossary")
     finally:
@@ -353,18 +343,18 @@ def test_chart_exercise_names_what_is_wrong_and_shows_the_chart(browser, lab_wit
         _doc_shot(explorer, "explorer")
         widget = _output(page, f'self_check("{q.id}")')
         widget.get_by_role("button", name="Check").click()
-        _wait_text(widget, "my_chart is still None")
+        expect_text(widget, "my_chart is still None")
         load = f'alt.Chart(course.data.load("{q.dataset}"))'
         starter = _cell(page, "my_chart = None").element_handle()
         _type_and_run(page, starter, f'import altair as alt\nmy_chart = {load}.mark_line().encode(x="date:T", y="percent:Q")\nmy_chart')
         widget.get_by_role("button", name="Check").click()
-        text = _wait_text(widget, r"Score: [\d.]+ / 3")
+        text = expect_text(widget, r"Score: [\d.]+ / 3")
         assert "✗ mark should be point" in text and "✗ y must be" in text and "✓ x must be" in text
         assert widget.locator(".vega-embed svg.marks, .vega-embed canvas.marks").count() == 1, "the chart is shown"
         _doc_shot(widget, "chart-exercise-wrong")
         _type_and_run(page, starter, f'import altair as alt\nmy_chart = {load}.mark_point().encode(x="date:T", y="households_mn:Q", shape="series:N")\nmy_chart')
         widget.get_by_role("button", name="Check").click()
-        text = _wait_text(widget, r"Score: 3 / 3")
+        text = expect_text(widget, r"Score: 3 / 3")
         assert text.count("✗") == 1, "a requirement is still marked ✗ (the one ✗ is in the instructions)"
         _doc_shot(widget, "chart-exercise-right")
     finally:
@@ -419,7 +409,7 @@ def test_graded_check_cell_says_one_line_without_a_traceback(browser, lab_withou
         _type_and_run(page, _cell(page, "# replace None with your answer").element_handle(), f'answer_{q.id.replace("-", "_")} = "Z"')
         _cell(page, "from course.answers import check").locator(".jp-InputArea").click()
         page.keyboard.press("Shift+Enter")
-        text = _wait_text(_output(page, "from course.answers import check"), "✗ ")
+        text = expect_text(_output(page, "from course.answers import check"), "✗ ")
         assert "Traceback" not in page.locator(PANEL).text_content() and len(text.strip().splitlines()) == 1
         _doc_shot(_cell(page, "from course.answers import check"), "graded-check-cell")
     finally:
@@ -441,11 +431,11 @@ def test_attach_once_every_unit_sees_it_and_forget(browser, lab_without_book):
         with page.expect_file_chooser() as chooser:  # the student picks the file in the browser's dialog
             status.get_by_role("button", name=re.compile("Attach book")).click()
         chooser.value.set_files(str(book))
-        _wait_text(status, "remembered for every unit", timeout=60)
+        expect_text(status, "remembered for every unit", timeout=60)
         assert "none attached" not in status.inner_text(), "the old 'none attached' line stays above the new one"
         word = max(re.findall(r"[A-Za-z]+", shown.start), key=len)
         passage = _output(page, f'unit.passage("{shown.id}")')
-        _wait_text(passage, word)  # redrawn, not re-run
+        expect_text(passage, word)  # redrawn, not re-run
         if shown.id == "ch06-khoper":  # a quoted document is set off from Tucker's text
             assert passage.locator("blockquote.course-extract").count() >= 1
         # the README's picture must not carry the book's prose: the passage is blurred, its layout kept
@@ -458,7 +448,7 @@ def test_attach_once_every_unit_sees_it_and_forget(browser, lab_without_book):
         assert STATUS_NONE not in text and QUIET not in text and "remembered for every unit" in text
         status = _output(page, "unit.book_status()")
         status.get_by_role("button", name="Forget my copy").click()
-        _wait_text(status, "none attached")
+        expect_text(status, "none attached")
     finally:
         for p in (page, other):
             if p is not None:

@@ -15,6 +15,7 @@ import yaml
 import course.data as data
 from course import charts, maps
 from course.chartcheck import views
+from test_charts import _walk
 
 MAPS_DIR = data.DATA_DIR / "maps"
 META = yaml.safe_load((MAPS_DIR / "basemap.yaml").read_text(encoding="utf-8"))
@@ -28,16 +29,6 @@ def _make_basemap():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
-
-
-def _walk(obj):
-    if isinstance(obj, dict):
-        yield obj
-        for v in obj.values():
-            yield from _walk(v)
-    elif isinstance(obj, list):
-        for v in obj:
-            yield from _walk(v)
 
 
 def _point_rows(spec):
