@@ -39,6 +39,7 @@ c.Autograde.sanitize_preprocessors = [
 ]
 c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.Execute",
+    "course_instructor.autograde.ChartImages",
     "course_instructor.autograde.ScoreAnswers",
     "course_instructor.autograde.PrepareEssays",
     "nbgrader.preprocessors.IgnorePattern",
@@ -72,6 +73,10 @@ try:
 except ImportError:
     pass
 else:
+    # A submission's kernel runs in bubblewrap and sees its own folder and Python, not the keys, the gradebook
+    # or other students' work (course_instructor/sandbox.py; COURSE_GRADING_SANDBOX=off only where grading
+    # has a container or an account of its own).
+    c.Execute.kernel_manager_class = "course_instructor.sandbox.SandboxedKernelManager"
     NBGRADER_TEMPLATES = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates")
     c.GenerateFeedback.HTMLExporter.template_name = "course_feedback"
     c.GenerateFeedback.HTMLExporter.extra_template_basedirs = [

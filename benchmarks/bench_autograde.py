@@ -1,81 +1,91 @@
-"""Autograde throughput for one unit, beside the floor (an empty notebook autograded the same N times).
+"""Autograde throughput of one unit's class: nbgrader's own sequential autograde beside the course's class
+grader (``course grade``) with 1 and 2 workers, on identical copies of the same submissions.
 
-Prints `name: value unit` lines. Target (issue: instructor workflow): time per submission <= 1.5x the floor.
-The course directories are scratch ones (``course_instructor.classroom``), removed afterwards; the run stops
-with an error if nbgrader fails or a submission is left without a score (a failed run is not a fast one).
+Prints `name: value unit` lines. Target (issue 17): 2 workers >= 1.7x the throughput of 1 worker. The three
+runs must give every student the same auto score (a fast wrong grader is not a fast grader); the scratch
+course directories are removed afterwards. Feedback is not timed here (``course demo`` prints it).
 
     python benchmarks/bench_autograde.py [UNIT] [N]
 """
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_notebook
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from course_instructor.classgrade import grade_class  # noqa: E402
 from course_instructor.classroom import Classroom  # noqa: E402
 from course_instructor.demo import answer_cells, student_notebook  # noqa: E402
+from course_instructor.keys import load_keys  # noqa: E402
 from course.units import unit as get_unit  # noqa: E402
 
 
-def timed_autograde(room: Classroom, assignment: str, n: int) -> float:
-    """Seconds for ``nbgrader autograde`` of every submission; fails unless all ``n`` were scored."""
-    t = time.perf_counter()
-    proc = room.autograde(assignment)
-    elapsed = time.perf_counter() - t
-    if proc.returncode:
-        raise SystemExit(f"autograde {assignment} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
-    scores = room.scores(assignment)
-    if len(scores) != n or any(s.max_score <= 0 for s in scores.values()):
-        raise SystemExit(f"autograde {assignment}: {len(scores)} of {n} submissions scored: {scores}")
-    return elapsed
+def prepare(uid: str, n: int, where: Path) -> tuple[Classroom, str]:
+    """A course directory with the unit released and ``n`` submissions answering 0..all questions."""
+    a = get_unit(uid).assignment
+    room = Classroom.scratch([uid], where=where)
+    release = room.generate(a)
+    src = nbformat.read(room.root / "source" / a / f"{a}.ipynb", 4)
+    rel = nbformat.read(release / f"{a}.ipynb", 4)
+    keys = load_keys(room.root, a)
+    ids = [g for g, i in answer_cells(src).items() if src.cells[i].cell_type == "code"]
+    for k in range(n):
+        answered = set(ids[: k % (len(ids) + 1)])
+        room.submit(f"s{k:03d}", a, student_notebook(src, rel, answered, set(ids) - answered if k % 3 == 0 else set(),
+                                                     essay=True, keys=keys))
+    return room, a
+
+
+def scores(room: Classroom, a: str, n: int, label: str) -> dict[str, float]:
+    got = {s: v.auto_score for s, v in room.scores(a).items()}
+    if len(got) != n:
+        raise SystemExit(f"{label}: {len(got)} of {n} submissions scored")
+    return got
 
 
 def main() -> None:
     uid = sys.argv[1] if len(sys.argv) > 1 else "ch04"
-    n = int(sys.argv[2]) if len(sys.argv) > 2 else 10
-    unit = get_unit(uid)
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else 12
     with tempfile.TemporaryDirectory(prefix="bench-autograde-") as tmp:
-        run(uid, unit.assignment, n, Path(tmp))
+        base, a = prepare(uid, n, Path(tmp) / "base")
+        rooms = {}
+        for label in ("nbgrader", "workers1", "workers2"):
+            shutil.copytree(base.root, Path(tmp) / label)
+            rooms[label] = Classroom(Path(tmp) / label)
+        seconds, results = {}, {}
 
+        t = time.perf_counter()
+        proc = rooms["nbgrader"].autograde(a)
+        seconds["nbgrader"] = time.perf_counter() - t
+        if proc.returncode:
+            raise SystemExit(f"nbgrader autograde failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+        results["nbgrader"] = scores(rooms["nbgrader"], a, n, "nbgrader")
+        for jobs in (1, 2):
+            label = f"workers{jobs}"
+            res = grade_class(rooms[label].root, a, jobs=jobs, feedback=False, progress=False)
+            seconds[label] = res.seconds
+            if res.failed:
+                raise SystemExit(f"{label}: {len(res.failed)} submissions failed:\n{res.table()}")
+            results[label] = scores(rooms[label], a, n, label)
+        if not results["nbgrader"] == results["workers1"] == results["workers2"]:
+            raise SystemExit(f"the runs disagree on scores: {results}")
+        spread = sorted(set(results["nbgrader"].values()))
+        if len(spread) < 2:
+            raise SystemExit(f"every submission scored {spread}: the benchmark's class does not vary")
 
-def run(uid: str, a: str, n: int, tmp: Path) -> None:
-    room = Classroom.scratch([uid], where=tmp / "unit")
-    release = room.generate(a)
-    src = nbformat.read(room.root / "source" / a / f"{a}.ipynb", 4)
-    rel = nbformat.read(release / f"{a}.ipynb", 4)
-    ids = [g for g, i in answer_cells(src).items() if src.cells[i].cell_type == "code"]
-    for k in range(n):
-        room.submit(f"s{k:03d}", a, student_notebook(src, rel, set(ids[: k % (len(ids) + 1)]), set(), essay=True))
-    unit_time = timed_autograde(room, a, n)
-    auto = sorted(s.auto_score for s in room.scores(a).values())
-    if len(ids) and n > 1 and auto[0] == auto[-1]:
-        raise SystemExit(f"autograde {a}: every submission scored {auto[0]}, whatever it answered")
-
-    floor = Classroom.scratch(where=tmp / "floor")
-    empty = new_notebook(cells=[new_code_cell("1")])
-    empty.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
-    cell = empty.cells[0]
-    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "grade_id": "t", "points": 1,
-                                 "schema_version": 3}
-    path = floor.root / "source" / "empty" / "empty.ipynb"
-    path.parent.mkdir(parents=True)
-    nbformat.write(empty, path)
-    floor.generate("empty")
-    for k in range(n):
-        floor.submit(f"s{k:03d}", "empty", floor.root / "release" / "empty" / "empty.ipynb", name="empty")
-    floor_time = timed_autograde(floor, "empty", n)
-
-    print(f"autograde_{uid}_per_submission: {unit_time / n:.2f} s")
-    print(f"autograde_{uid}_auto_scores: {auto[0]:g} to {auto[-1]:g} points")
-    print(f"autograde_{uid}_throughput: {60 * n / unit_time:.1f} submissions/min")
-    print(f"autograde_empty_floor_per_submission: {floor_time / n:.2f} s")
-    print(f"autograde_ratio_to_floor: {unit_time / floor_time:.2f} x")
+    rate = {k: n / v for k, v in seconds.items()}
+    print(f"autograde_{uid}_submissions: {n} (auto scores {spread[0]:g} to {spread[-1]:g}, identical in all runs)")
+    print(f"autograde_{uid}_nbgrader_sequential: {rate['nbgrader']:.3f} submissions/s ({seconds['nbgrader']:.1f} s)")
+    print(f"autograde_{uid}_course_grade_1_worker: {rate['workers1']:.3f} submissions/s ({seconds['workers1']:.1f} s)")
+    print(f"autograde_{uid}_course_grade_2_workers: {rate['workers2']:.3f} submissions/s ({seconds['workers2']:.1f} s)")
+    print(f"autograde_speedup_2_workers_over_1: {rate['workers2'] / rate['workers1']:.2f} x")
+    print(f"autograde_speedup_2_workers_over_nbgrader: {rate['workers2'] / rate['nbgrader']:.2f} x")
 
 
 if __name__ == "__main__":

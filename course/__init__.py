@@ -14,8 +14,16 @@ Submodules load lazily, so ``import course`` stays fast (no pandas, Altair or wi
 from __future__ import annotations
 
 import importlib
+import sys
 
 __version__ = "0.1.0"
+
+# Altair imports jsonschema, which imports the optional IRI checker ``rfc3987_syntax``; that compiles some 35
+# Earley grammars at import (about 1.3 s here, in every kernel that draws a chart, every graded submission
+# included) for a string format no chart uses (python-jsonschema/jsonschema#1428). Where jsonschema is
+# not loaded yet, jsonschema skips the checker (its import is optional there); elsewhere nothing changes.
+if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+    sys.modules["rfc3987_syntax"] = None
 
 _SUBMODULES = {"book", "data", "charts", "chartcheck", "questions", "widgets", "readings", "units",
                "progress", "answers", "scoring", "maps"}

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import os
 from typing import Any, Iterable
 
 import altair as alt
@@ -155,11 +156,15 @@ def course_renderer(spec: dict, **metadata):
     """Altair renderer ``"course"``: the Vega-Lite spec, its description as text, and an SVG when it can.
 
     The bundle is ``{VEGALITE_MIME: spec, "text/plain": description}``, plus ``"image/svg+xml"`` when
-    ``vl_convert`` imports (instructor side: autograde, solutions; the student wheel does not ship it). A
-    spec vl-convert cannot draw is shown without the SVG rather than failing the cell.
+    ``vl_convert`` imports (instructor side: solutions; the student wheel does not ship it). A spec
+    vl-convert cannot draw is shown without the SVG rather than failing the cell. While nbgrader grades
+    (``NBGRADER_EXECUTION=autograde``) the kernel leaves the SVG to the grader's process
+    (``course_instructor.autograde.ChartImages``), where vl-convert starts once per worker, not per student.
     """
     bundle: dict = {VEGALITE_MIME: spec, "text/plain": describe(spec) or "A chart (Vega-Lite)."}
     meta = {VEGALITE_MIME: metadata} if metadata else {}
+    if os.environ.get("NBGRADER_EXECUTION") == "autograde":
+        return bundle, meta  # the grader draws it once per worker, not once per kernel (ChartImages)
     try:
         import vl_convert as vlc
     except ImportError:

@@ -10,6 +10,8 @@ these steps run in the grader's own process, after the notebook has executed:
   writes what was right and wrong (and the student's chart as an image) in the check cell's output, and
   the score as the cell's result, which nbgrader's ``SaveAutoGrades`` records; a check cell without
   exactly one report, or a deleted check cell, scores 0;
+- :class:`ChartImages` (after ``Execute``): draws the SVG of each chart the kernel showed, once per
+  grading worker instead of starting the renderer in every student's kernel;
 - :class:`PrepareEssays` (after ``Execute``): shows graders the essay's word count, rubric with levels
   and anchor answer (cells marked grader-only, which feedback removes), and scores a blank essay 0.
 
@@ -145,6 +147,30 @@ class ScoreAnswers(NbGraderPreprocessor):
         if key["kind"] == "chart":
             outputs.insert(0, chart_output(answer))
         return [*outputs, _score(points)]
+
+
+class ChartImages(NbGraderPreprocessor):
+    """Add an SVG beside every chart the kernel drew as Vega-Lite only, in the grader's process, so
+    formgrader and feedback show it (the kernel skips the drawing while nbgrader grades: see
+    ``course.charts.course_renderer``)."""
+
+    def preprocess(self, nb, resources):
+        from course.charts import VEGALITE_MIME, _convert
+
+        try:
+            import vl_convert as vlc
+        except ImportError:
+            self.log.warning("vl-convert is not installed: charts stay without an image in feedback")
+            return nb, resources
+        for cell in nb.cells:
+            for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+                data = out.get("data", {})
+                if VEGALITE_MIME in data and "image/svg+xml" not in data:
+                    try:
+                        data["image/svg+xml"] = _convert(vlc.vegalite_to_svg, data[VEGALITE_MIME])
+                    except Exception as exc:  # noqa: BLE001 - a chart Vega cannot draw keeps its text
+                        self.log.warning("a chart could not be drawn: %s", str(exc).splitlines()[0][:120])
+        return nb, resources
 
 
 def _text(text: str):

@@ -4,6 +4,8 @@
                                  (--jobs N units side by side, --changed only units changed since they passed)
     course build [UNIT ...]      write source/ and notebooks/, execute solutions/, run generate_assignment
     course demo [UNIT]           rehearse a whole class on a scratch copy: submissions, autograde, feedback
+    course grade ASSIGNMENT      autograde and feedback of a whole class with N workers (--jobs), progress,
+                                 a summary table; a failing or hanging submission never blocks the others
     course report [ASSIGNMENT]   totals per student, difficulty per question: CSV + charts
     course report --lms canvas   the wide CSV Canvas (or moodle) imports, and the pending grades
     course roster import FILE    students from a Canvas/Moodle roster into the gradebook and hub roster
@@ -111,10 +113,22 @@ def cmd_build(args) -> int:
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
-    summary = run_demo(args.unit, students=args.students, where=args.dir)
+    summary = run_demo(args.unit, students=args.students, where=args.dir, jobs=args.jobs, progress=True)
     print(summary.table())
     print(f"\ncourse directory: {summary.root}\nfeedback: {summary.root / 'feedback'}\nreport: {summary.report_dir}")
     return 0
+
+
+def cmd_grade(args) -> int:
+    from .classgrade import grade_class
+
+    root = course_root(args.root)
+    units = {u.id: u.assignment for u in _select([])}
+    assignment = units.get(args.assignment, args.assignment)
+    result = grade_class(root, assignment, students=args.student or None, jobs=args.jobs, timeout=args.timeout,
+                         feedback=not args.no_feedback)
+    print(result.table())
+    return 1 if result.failed else 0
 
 
 def cmd_report(args) -> int:
@@ -210,7 +224,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("unit", nargs="?", default="ch01")
     p.add_argument("--students", type=int, default=20)
     p.add_argument("--dir", help="where to put the scratch course (default: a temporary folder)")
+    p.add_argument("--jobs", type=int, default=0, help="grading workers (default: the cores, at most 8)")
     p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("grade", help="autograde and feedback of a whole class, in parallel")
+    p.add_argument("assignment", help="assignment name or unit id (ch06)")
+    p.add_argument("--jobs", type=int, default=0, help="worker processes (default: the cores, at most 8)")
+    p.add_argument("--timeout", type=float, default=600, help="seconds one submission may take (default 600)")
+    p.add_argument("--student", action="append", help="only this student (repeat for several)")
+    p.add_argument("--no-feedback", action="store_true", help="autograde only")
+    p.add_argument("--root", help="course directory (default: here)")
+    p.set_defaults(func=cmd_grade)
     p = sub.add_parser("report", help="grades from the gradebook: CSV and charts")
     p.add_argument("assignments", nargs="*")
     p.add_argument("--root", help="course directory (default: here)")

@@ -1,12 +1,14 @@
-"""``course demo``: a whole class, rehearsed on a scratch copy in about a minute.
+"""``course demo``: a whole class, rehearsed on a scratch copy in under a minute.
 
 A synthetic class answers one unit — some perfectly, some partly, some wrongly, some not at all, one
-with an essay — and the real nbgrader pipeline runs on it: ``generate_assignment``, ``autograde``,
-``generate_feedback``, then ``course report``. The summary table is what an instructor would see.
+with an essay — and the real nbgrader pipeline runs on it: ``generate_assignment``, then ``autograde`` and
+``generate_feedback`` of the class with the course's parallel grader (``course grade``: one worker per core),
+then ``course report``. The summary table is what an instructor would see, with the time each step took.
 """
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +27,8 @@ class DemoSummary:
     assignment: str
     rows: list[dict] = field(default_factory=list)
     report_dir: Path | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    jobs: int = 1
 
     def table(self) -> str:
         lines = [f"{'student':<12} {'profile':<9} {'auto':>9} {'total':>9}  manual grading",
@@ -32,6 +36,10 @@ class DemoSummary:
         for r in self.rows:
             lines.append(f"{r['student']:<12} {r['profile']:<9} {r['auto']:>9} {r['total']:>9}  "
                          f"{'pending' if r['manual_pending'] else '-'}")
+        if self.timings:
+            steps = ", ".join(f"{k} {v:.0f} s" for k, v in self.timings.items() if k != "total")
+            lines.append(f"\n{len(self.rows)} students in {self.timings['total']:.0f} s ({steps}; {self.jobs} grading "
+                         "worker(s))")
         return "\n".join(lines)
 
 
@@ -89,7 +97,13 @@ def class_profiles(n: int, seed: int = 1930) -> list[str]:
     return base[:n] + [rng.choice(["perfect", "partial", "partial", "wrong", "blank"]) for _ in range(max(0, n - 4))]
 
 
-def run_demo(unit_id: str = "ch01", students: int = 20, where: str | Path | None = None, seed: int = 1930) -> DemoSummary:
+def run_demo(unit_id: str = "ch01", students: int = 20, where: str | Path | None = None, seed: int = 1930,
+             jobs: int = 0, progress: bool = False) -> DemoSummary:
+    """The class rehearsed; ``jobs`` grading workers (default: one per core, see :mod:`.classgrade`)."""
+    from .classgrade import default_jobs, grade_class
+
+    t0 = time.perf_counter()
+    timings = {}
     unit = get_unit(unit_id)
     a = unit.assignment
     room = Classroom.scratch([unit.id], where=where)
@@ -116,9 +130,12 @@ def run_demo(unit_id: str = "ch01", students: int = 20, where: str | Path | None
         nb = student_notebook(source_nb, release_nb, answered, wrong, essay=profile != "blank", keys=keys)
         room.submit(student, a, nb)
         profiles[student] = profile
-    room.autograde(a)
-    room.feedback(a)
-    summary = DemoSummary(room.root, a)
+    timings["set-up"] = time.perf_counter() - t0
+    t = time.perf_counter()
+    jobs = jobs or default_jobs()
+    grade_class(room.root, a, jobs=jobs, progress=progress)
+    timings["autograde + feedback"] = time.perf_counter() - t
+    summary = DemoSummary(room.root, a, jobs=jobs)
     for student, s in sorted(room.scores(a).items()):
         summary.rows.append({"student": student, "profile": profiles.get(student, "?"),
                              "auto": f"{s.auto_score:g}", "total": f"{s.score:g}/{s.max_score:g}",
@@ -126,5 +143,9 @@ def run_demo(unit_id: str = "ch01", students: int = 20, where: str | Path | None
     from .report import write_report
 
     summary.report_dir = room.root / "reports"
+    t = time.perf_counter()
     write_report(room.root, summary.report_dir, [a])
+    timings["report"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+    summary.timings = timings
     return summary

@@ -9,7 +9,7 @@ This follows nbgrader's "Using nbgrader with JupyterHub" (JupyterHub >= 2, sever
   and submit in which course);
 - **roles**: ``formgrade-<course>`` grants ``access:services!service=<course>``; the ``instructors`` group
   manages users and servers; each user's server token may read its own groups (for the auth plugin);
-- the global nbgrader config (``nbgrader_config.py`` beside this file: exchange root, one exchange
+- the global nbgrader config (``nbgrader_config.py`` beside this file: the exchange, one exchange
   folder per course, the auth plugin) is given to every server and service through ``JUPYTER_CONFIG_PATH``,
   so there is exactly one copy of it.
 
@@ -33,8 +33,34 @@ very file:
 ``COURSE_HUB_GRADER_SINGLEUSER``  the formgraders' single-user command (default: the students')
 ``COURSE_HUB_SERVICE_PORT``       first port for the per-course formgrader services (default 9990)
 ``COURSE_HUB_SPAWNER``            spawner class (default: JupyterHub's LocalProcessSpawner / TLJH's)
-``NBGRADER_EXCHANGE_ROOT``        nbgrader's exchange folder (default ``/srv/nbgrader/exchange``)
+``NBGRADER_EXCHANGE_ROOT``        nbgrader's exchange folder (default ``/srv/nbgrader/exchange``; files mode)
+``COURSE_HUB_EXCHANGE``           ``files`` (default: nbgrader's file exchange, one machine) or ``ngshare``
+``COURSE_HUB_NGSHARE_PORT``       ngshare mode: the port of the hub-managed ngshare service (default 10101)
+``COURSE_HUB_NGSHARE_URL``        ngshare mode: where servers reach ngshare (default: the service itself,
+                                  ``http://127.0.0.1:<port>/services/ngshare``; through the proxy also works)
+``COURSE_HUB_NGSHARE_DIR``        ngshare mode: its database and files (default ``/srv/ngshare``, mode 700)
+``COURSE_HUB_NGSHARE_DB``         ngshare mode: its own database URL (default SQLite in that folder)
+``COURSE_HUB_FORMGRADERS``        ``services`` (default: one hub-managed formgrader service per course, run as
+                                  its grader account) or ``servers`` (Kubernetes: the grader account's own
+                                  server is the formgrader; instructors may open and start it)
+``COURSE_HUB_GRADER_HOME``        the grader accounts' home in their servers (servers mode: ``/home/jovyan``)
+``COURSE_HUB_SERVICE_HOST``       where the proxy reaches services the hub runs (default ``127.0.0.1``;
+                                  Kubernetes: ``hub``, the hub's Service)
+``COURSE_HUB_DB_URL``             each course's gradebook, a SQLAlchemy URL with ``{course}`` for the course
+                                  id, e.g. ``postgresql+psycopg://course:<pw>@db/{course}`` (one database per
+                                  section); default ``sqlite:///<course directory>/gradebook.db``
 ================================  ===========================================================================
+
+**Several nodes** (``COURSE_HUB_EXCHANGE=ngshare``): nbgrader's file exchange needs one shared folder and
+separates students by OS users; ngshare serves the exchange over HTTP and names each caller by the hub
+identity of its token. The hub runs ngshare as a managed service (``ngshare_service.py``: ngshare's own
+server, SQLAlchemy 2 fix explained there) from the hub's environment (``pip install ngshare``), whose admins
+are the ``course-admin`` service and the instructors; ``nbgrader_config.py`` points every server and
+formgrader at it (``ngshare_exchange.configureExchange``; the users' and graders' environments need
+``ngshare_exchange``). Courses and members are registered from the same roster with ``ngshare_roster.py``
+after the hub has started, and again after each change of the roster. A formgrader is the ngshare
+instructor ``<course>`` (its service name). Gradebooks go to a database server with ``COURSE_HUB_DB_URL``
+(PostgreSQL: ``pip install "psycopg[binary]"`` where the formgraders run).
 
 Keys only where students cannot reach them: the users' environment holds the **student wheel**
 (``course student-kit``: the ``course`` package, no graded bank, no keys), never the repository. Each
@@ -44,14 +70,15 @@ and no student process can. This folder (``jupyterhub_config.py``, ``nbgrader_co
 every server, so install it where everyone may read it, apart from the clone (docs/jupyterhub.md).
 
 The Littlest JupyterHub: copy (or symlink) this file into ``/opt/tljh/config/jupyterhub_config.d/`` and
-run ``sudo tljh-config reload``. Zero to JupyterHub: see docs/jupyterhub.md (Helm values).
+run ``sudo tljh-config reload``. Zero to JupyterHub: ``z2jh-values.yaml`` beside this file mounts this very
+file (with ``course_roster.py``, ``ngshare_service.py``, ``ngshare_roster.py``, the roster) and loads it from
+``hub.extraConfig``, with ngshare, ``COURSE_HUB_FORMGRADERS=servers`` and PostgreSQL (docs/jupyterhub.md).
 """
 from __future__ import annotations
 
-import csv
 import os
 import pwd
-from collections import defaultdict
+import sys
 from pathlib import Path
 
 from jupyterhub import __version__ as jupyterhub_version
@@ -60,28 +87,8 @@ c = get_config()  # noqa: F821 (provided by JupyterHub)
 
 HERE = Path(__file__).resolve().parent
 ENV = os.environ.get
-ROLES = ("instructor", "grader", "student")
-
-
-def read_roster(path: Path) -> dict[str, dict[str, set[str]]]:
-    """{course: {role: {usernames}}} from a ``username,course,role`` CSV (``#`` comments allowed)."""
-    courses: dict[str, dict[str, set[str]]] = defaultdict(lambda: {r: set() for r in ROLES})
-    if not path.is_file():
-        print(f"[course hub] no roster at {path}: no courses configured")
-        return {}
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = csv.DictReader(line for line in fh if line.strip() and not line.lstrip().startswith("#"))
-        for row in rows:
-            user, course, role = (row.get(k, "").strip() for k in ("username", "course", "role"))
-            if role not in ROLES:
-                raise ValueError(f"{path}: role must be one of {ROLES}, got {role!r} for {user!r}")
-            courses[course][role].add(user)
-    return dict(courses)
-
-
-def grader_account(course: str) -> str:
-    """The OS account that owns the course directory and runs the course's formgrader service."""
-    return f"grader-{course}"
+sys.path.insert(0, str(HERE))  # the roster reader beside this file (shared with ngshare_roster.py)
+from course_roster import grader_account, read_roster
 
 
 def home_of(user: str) -> str:
@@ -93,12 +100,28 @@ def home_of(user: str) -> str:
 
 def course_directory(course: str) -> str:
     """``~grader-<course>/<course>``: a clone of this repository (nbgrader_config.py, source/), the gradebook."""
-    return os.path.join(home_of(grader_account(course)), course)
+    return os.path.join(ENV("COURSE_HUB_GRADER_HOME") or home_of(grader_account(course)), course)
 
 
 ROSTER = read_roster(Path(ENV("COURSE_HUB_ROSTER") or HERE / "roster.csv"))
 EXCHANGE = ENV("NBGRADER_EXCHANGE_ROOT", "/srv/nbgrader/exchange")
 NBGRADER_CONFIG_DIR = str(HERE)  # where the global nbgrader_config.py is: one copy, read by every server
+# nbgrader's exchange: its file exchange (one machine; the default, so TLJH is unchanged) or ngshare (a hub
+# service speaking HTTP: several nodes, no shared file system); hub/nbgrader_config.py reads the same variables
+EXCHANGE_KIND = ENV("COURSE_HUB_EXCHANGE", "files")
+if EXCHANGE_KIND not in ("files", "ngshare"):
+    raise ValueError(f"COURSE_HUB_EXCHANGE must be 'files' or 'ngshare', not {EXCHANGE_KIND!r}")
+SERVICE_HOST = ENV("COURSE_HUB_SERVICE_HOST", "127.0.0.1")  # where the proxy reaches the hub's own services
+NGSHARE_PORT = int(ENV("COURSE_HUB_NGSHARE_PORT", "10101"))
+NGSHARE_URL = ENV("COURSE_HUB_NGSHARE_URL", f"http://{SERVICE_HOST}:{NGSHARE_PORT}/services/ngshare")
+# formgraders: hub-managed services run as the grader accounts (one machine), or the grader accounts' own
+# servers (Kubernetes: every server is a pod of the users' image, and the hub's pod runs no course code)
+FORMGRADERS = ENV("COURSE_HUB_FORMGRADERS", "services")
+if FORMGRADERS not in ("services", "servers"):
+    raise ValueError(f"COURSE_HUB_FORMGRADERS must be 'services' or 'servers', not {FORMGRADERS!r}")
+NGSHARE_DIR = ENV("COURSE_HUB_NGSHARE_DIR", "/srv/ngshare")
+# each course's gradebook: gradebook.db in its course directory, or a database URL naming it by {course}
+DB_URL = ENV("COURSE_HUB_DB_URL", "")
 
 # -- network, state ------------------------------------------------------------------------------------
 if ENV("COURSE_HUB_BIND_URL"):
@@ -136,9 +159,10 @@ if ENV("COURSE_HUB_SINGLEUSER"):
     c.Spawner.cmd = [singleuser]
 c.Spawner.default_url = "/lab"
 server_env = {
-    # nbgrader reads the global config from here (exchange root, path_includes_course, auth plugin)
+    # nbgrader reads the global config from here (the exchange, path_includes_course, auth plugin)
     "JUPYTER_CONFIG_PATH": NBGRADER_CONFIG_DIR,
-    "NBGRADER_EXCHANGE_ROOT": EXCHANGE,
+    "COURSE_HUB_EXCHANGE": EXCHANGE_KIND,
+    **({"COURSE_HUB_NGSHARE_URL": NGSHARE_URL} if EXCHANGE_KIND == "ngshare" else {"NBGRADER_EXCHANGE_ROOT": EXCHANGE}),
 }
 if os.path.isabs(singleuser):
     # kernels, terminals and `nbgrader` in a student's server come from that same environment
@@ -153,19 +177,32 @@ port = int(ENV("COURSE_HUB_SERVICE_PORT", "9990"))
 # JupyterHub >= 6 waits 30 s for a managed service to answer and exits if it does not; a formgrader
 # (JupyterLab + nbgrader) can take longer than that on a busy server, so give it two minutes
 service_timeout = {"timeout": 120} if int(jupyterhub_version.split(".")[0]) >= 6 else {}
+grader_servers: dict[str, dict] = {}  # servers mode: grader account -> its server's course settings
 for n, (course, members) in enumerate(sorted(ROSTER.items())):
     grader = grader_account(course)
     # the grader account is a hub user too (nbgrader's docs): the formgrader's nbgrader asks the hub for
     # the courses of JUPYTERHUB_USER=grader-<course> and finds this one through formgrade-<course>
     groups[f"formgrade-{course}"] = {"users": sorted(members["instructor"] | members["grader"] | {grader})}
     groups[f"nbgrader-{course}"] = {"users": sorted(members["student"])}
+    on_server = FORMGRADERS == "servers"
     roles.append({"name": f"formgrade-{course}", "description": f"open the formgrader of {course}",
-                  "scopes": [f"access:services!service={course}"], "groups": [f"formgrade-{course}"]})
+                  "scopes": [f"access:servers!user={grader}", f"servers!user={grader}"] if on_server
+                  else [f"access:services!service={course}"], "groups": [f"formgrade-{course}"]})
     # the formgrader's nbgrader may add a student to the course's group (JupyterHubAuthPlugin)
     roles.append({"name": f"service-{course}", "description": f"nbgrader of {course}: its course's student group",
                   "scopes": ["list:groups", f"read:groups!group=nbgrader-{course}",
                              f"groups!group=nbgrader-{course}", "read:users:name", "read:users:groups"],
-                  "services": [course]})
+                  **({"users": [grader]} if on_server else {"services": [course]})})
+    course_env = {
+        "COURSE_ID": course,  # the course directory's nbgrader_config.py reads these two
+        "COURSE_DB_URL": DB_URL.format(course=course) if DB_URL else f"sqlite:///{course_directory(course)}/gradebook.db",
+        # the grader's process (formgrader, nbgrader's grading steps, their kernels) imports the instructor
+        # package from the course directory, a private clone: students' servers cannot
+        "PYTHONPATH": course_directory(course),
+    }
+    if on_server:
+        grader_servers[grader] = {"environment": course_env, "notebook_dir": course_directory(course)}
+        continue
     services.append({
         "name": course,
         "url": f"http://127.0.0.1:{port + n}",
@@ -179,16 +216,38 @@ for n, (course, members) in enumerate(sorted(ROSTER.items())):
             **server_env,
             "JUPYTERHUB_DEFAULT_URL": "/lab",
             "JUPYTERHUB_USER": grader,  # nbgrader's JupyterHubAuthPlugin names the caller with it
-            "COURSE_ID": course,        # the course directory's nbgrader_config.py reads these two
-            "COURSE_DB_URL": f"sqlite:///{course_directory(course)}/gradebook.db",
+            **course_env,
             "PATH": os.pathsep.join(dict.fromkeys(
                 ([os.path.dirname(grader_singleuser)] if os.path.isabs(grader_singleuser) else [])
                 + os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin").split(os.pathsep))),
             "HOME": home_of(grader),
-            # the grader's process (formgrader, nbgrader's grading steps, their kernels) imports the
-            # instructor package from the course directory, a private clone: students' servers cannot
-            "PYTHONPATH": course_directory(course),
         },
+    })
+
+
+def grader_server(spawner) -> None:
+    """Servers mode: a grader account's own server is its course's formgrader (course directory, gradebook)."""
+    settings = grader_servers.get(spawner.user.name)
+    if settings:
+        spawner.environment = {**spawner.environment, **settings["environment"]}
+        spawner.notebook_dir = settings["notebook_dir"]
+
+
+if grader_servers:
+    c.Spawner.pre_spawn_hook = grader_server
+if EXCHANGE_KIND == "ngshare":
+    # ngshare as a hub-managed service (run by the hub's user, from the hub's environment); its admins may
+    # register courses (ngshare_roster.py): the admin service and the instructors
+    admins = (["course-admin"] if ENV("COURSE_HUB_API_TOKEN") else []) + sorted(instructors)
+    os.makedirs(NGSHARE_DIR, mode=0o700, exist_ok=True)  # its database and files: the hub's user only
+    services.append({
+        "name": "ngshare",
+        "url": f"http://{SERVICE_HOST}:{NGSHARE_PORT}",
+        # ngshare's own server, through ngshare_service.py (SQLAlchemy 2: see there)
+        "command": [sys.executable, str(HERE / "ngshare_service.py"), "--admins", ",".join(admins),
+                    "--database", ENV("COURSE_HUB_NGSHARE_DB", f"sqlite:///{NGSHARE_DIR}/ngshare.db"),
+                    "--storage", os.path.join(NGSHARE_DIR, "files")],
+        **service_timeout,
     })
 if instructors:
     groups["instructors"] = {"users": sorted(instructors)}

@@ -1,5 +1,8 @@
 """Grades a class can trust: every kind of submission a real class hands in, and every trick of the threat
-model (docs/grading-integrity.md), through one real ``nbgrader autograde`` of a scratch course directory.
+model (docs/grading-integrity.md), graded by nbgrader's own autograde in the course's class grader
+(``course_instructor.classgrade``, two workers) on a scratch course directory, with the grading sandbox
+(``course_instructor.sandbox``) on: tricks that read the keys, a classmate's work or the gradebook from the
+grading kernel find nothing.
 
 The scratch directory is not the repository: ``course`` code and nbgrader act on the course directory.
 """
@@ -10,10 +13,12 @@ import json
 import nbformat
 import pytest
 
+from course_instructor.classgrade import grade_class
 from course_instructor.classroom import Classroom
 from course_instructor.demo import strip_markers, student_notebook
 from course_instructor.keys import load_keys
 from course.units import all_units
+from conftest import require_sandbox
 
 pytestmark = pytest.mark.slow
 
@@ -75,6 +80,36 @@ def _liars(keys: dict) -> str:
     return "\n".join(lines)
 
 
+def _reach_out(root, a: str, keys: dict) -> dict[str, str]:
+    """Tricks that need the grading kernel to reach outside the submission (the sandbox's job): each one
+    would earn full marks, or change the gradebook, if it worked."""
+    set_all = ("def _use(found):\n"
+               "    get_ipython().events.register('pre_run_cell', lambda *a: get_ipython().user_ns.update(found))\n")
+    keyfile = root / "keys" / f"{a}.json"
+    copy = ("import json, glob, os\n_found = {}\n"
+            f"for _p in [{str(keyfile)!r}, os.path.abspath('../../../keys/{a}.json'), "
+            f"*glob.glob('/tmp/**/keys/{a}.json', recursive=True), *glob.glob('/work/**/keys/{a}.json', recursive=True)]:\n"
+            "    try:\n        _k = json.load(open(_p))['questions']\n    except Exception:\n        continue\n"
+            "    _found = {q['variable']: q['key'] for q in _k.values() if 'key' in q}\n    break\n")
+    classmate = ("import json\n_found = {}\ntry:\n"
+                 f"    _nb = json.load(open({str(root / 'submitted' / 'perfect' / a / (a + '.ipynb'))!r}))\n"
+                 "    for _c in _nb['cells']:\n"
+                 "        if _c['cell_type'] == 'code' and ''.join(_c['source']).startswith('answer_'):\n"
+                 "            exec(''.join(_c['source']), _found)\n"
+                 "    _found = {k: v for k, v in _found.items() if k.startswith('answer_')}\n"
+                 "except Exception as e:\n    print('no classmate:', e)\n")
+    gradebook = root / "gradebook.db"
+    later = f"import time; time.sleep(3); open({str(root / 'pwned-later')!r}, 'w').write('x')"
+    tamper = ("import os, subprocess, sys\n"
+              f"for _p in [{str(gradebook)!r}, {str(root / 'pwned-now')!r}]:\n"
+              "    try:\n        open(_p, 'a').write('pwned')\n    except Exception as e:\n        print('no:', e)\n"
+              f"subprocess.Popen([sys.executable, '-c', {later!r}], start_new_session=True)\n")
+    return {"read_keys": copy + set_all + "_use(_found)",
+            "copy_classmate": classmate + set_all + "_use(_found)",
+            "tamper_gradebook": tamper,
+            "read_secrets": "import os\nprint('secret seen:', 'not-for-kernels' in str(dict(os.environ)))"}
+
+
 def _cell(nb, gid):
     return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == gid)
 
@@ -84,6 +119,7 @@ def graded(tmp_path_factory):
     import os
 
     os.environ["COURSE_CELL_TIMEOUT"] = "8"  # per cell, so the endless loop is cut quickly
+    os.environ["COURSE_HUB_API_TOKEN"] = "not-for-kernels"  # a secret the grader has and kernels must not
     a = UNIT.assignment
     room = Classroom.scratch([UNIT.id], where=tmp_path_factory.mktemp("course") / "class")
     release = room.generate(a)
@@ -132,13 +168,17 @@ def graded(tmp_path_factory):
             "_ca.check = _twice")),
     }
     subs.update({f"trick_{name}": variant(edit=trick(code)) for name, code in TRICKS.items()})
+    subs.update({f"out_{name}": variant(edit=trick(code)) for name, code in _reach_out(room.root, a, keys).items()})
     for student, nb in subs.items():
         room.submit(student, a, nb)
     room.submit("badjson", a, b'{"cells": [ this is not json')
     room.submit("nonotebook", a, None)
-    proc = room.autograde(a)
-    return {"room": room, "a": a, "proc": proc, "scores": room.scores(a), "keys": keys, "auto": auto,
-            "essay": essay, "src": src}
+    gradebook_before = (room.root / "gradebook.db").stat().st_mtime_ns
+    result = grade_class(room.root, a, jobs=2, feedback=False, progress=False)
+    log = (room.root / "logs" / f"grade-{a}.log").read_text(errors="replace")
+    log += "\n".join(o.log + o.error for o in result.outcomes)
+    return {"room": room, "a": a, "result": result, "log": log, "scores": room.scores(a), "keys": keys,
+            "auto": auto, "essay": essay, "src": src, "gradebook_before": gradebook_before}
 
 
 def _auto_max(g):
@@ -169,6 +209,31 @@ def test_no_trick_of_the_threat_model_earns_a_point(graded, student):
     assert graded["scores"][student].auto_score == 0, student
 
 
+@pytest.mark.parametrize("student", ["out_read_keys", "out_copy_classmate", "out_tamper_gradebook", "out_read_secrets"])
+def test_no_trick_that_reaches_out_of_the_kernel_earns_a_point(graded, student):
+    require_sandbox()
+    assert graded["scores"][student].auto_score == 0, student
+
+
+def test_the_grading_kernel_reaches_nothing_outside_its_submission(graded):
+    """The keys, a classmate's submission, the gradebook and the course folder do not exist for the kernel
+    (what it writes there lands in the sandbox's own /tmp), and a process it leaves behind dies with it."""
+    require_sandbox()
+    import time
+
+    root = graded["room"].root
+    time.sleep(4)  # the left-behind process of out_tamper_gradebook would have written by now
+    assert not (root / "pwned-now").exists() and not (root / "pwned-later").exists()
+    with graded["room"].gradebook() as gb:  # still a gradebook, with every graded student in it
+        assert len(gb.students) >= len(graded["result"].graded)
+    outputs = {name: "".join("".join(o.get("text", "")) for c in _notebook(graded, f"out_{name}").cells
+                             for o in c.get("outputs", []))
+               for name in ("tamper_gradebook", "read_secrets", "copy_classmate")}
+    assert not (root / "gradebook.db").read_bytes().endswith(b"pwned")  # it wrote into the sandbox's own /tmp
+    assert "no classmate" in outputs["copy_classmate"]
+    assert "secret seen: False" in outputs["read_secrets"]
+
+
 def test_an_edited_check_cell_is_restored_reported_and_gains_nothing(graded):
     assert graded["scores"]["tamper_check"].auto_score == 0
     nb = _notebook(graded, "tamper_check")
@@ -193,7 +258,7 @@ def test_untouched_submissions_raise_no_integrity_alarm(graded):
     for student in ("perfect", "blank", "partial", "wrong"):
         report = _notebook(graded, student).metadata["course"]["integrity"]
         assert report["changed"] == [] and report["missing"] == [], student
-    log = (graded["proc"].stdout + graded["proc"].stderr).lower()
+    log = graded["log"].lower()
     # nbgrader's own checksum warning fires only for the submission that edited a read-only cell
     assert log.count("checksum for grade cell") <= 1
 
@@ -214,7 +279,10 @@ def test_huge_output_is_trimmed_and_the_right_answer_still_counts(graded):
 def test_malformed_and_missing_notebooks_do_not_stop_the_class(graded):
     scores = graded["scores"]
     assert "perfect" in scores and "blank" in scores
-    assert "badjson" in graded["proc"].stdout + graded["proc"].stderr
+    assert "badjson" in graded["log"]
+    by_student = {o.student: o for o in graded["result"].outcomes}
+    assert by_student["perfect"].status == "graded" and by_student["badjson"].status == "failed"
+    assert "badjson" in graded["result"].table() and "failed" in graded["result"].table()
     for s in ("badjson", "nonotebook"):
         if s in scores:
             assert scores[s].auto_score == 0

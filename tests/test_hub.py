@@ -1,34 +1,51 @@
 """The course at class scale: a real JupyterHub, nbgrader's exchange, two sections, real OS users.
 
+The same class round runs in two modes (the module fixture is parametrised; the student environment is
+built once for both):
+
+- ``files``: nbgrader's file exchange (one machine, TLJH) and SQLite gradebooks in the course directories;
+- ``ngshare``: the multi-node recipe — ngshare as a hub-managed service (``COURSE_HUB_EXCHANGE=ngshare``;
+  nbgrader everywhere uses ngshare_exchange's classes), courses and members registered in ngshare from the
+  roster by ``hub/ngshare_roster.py`` (the documented step), and each section's gradebook in its own
+  PostgreSQL database (``COURSE_HUB_DB_URL``, ``postgresql+psycopg://``) of a throwaway cluster the test
+  starts (Debian's binaries, as ``postgres`` or a throwaway user; 127.0.0.1, a free port, password login).
+  Without PostgreSQL, ngshare or psycopg this mode is skipped (a failure under CI=true).
+
 What runs (all on 127.0.0.1, free ports, state in a temporary folder):
 
 - ``jupyterhub -f hub/jupyterhub_config.py`` — the repository's own recipe, parametrised by environment
-  variables (roster, ports, exchange root, DummyAuthenticator with a password, an admin API token);
+  variables (roster, ports, exchange, gradebook URL, DummyAuthenticator with a password, an admin API token);
 - students' servers run from a **student environment**: a fresh venv with the student wheel of
   ``course student-kit`` (``course`` only; tests/_kit.py), as a hub's user image would hold it; the
   formgraders run from this environment (the instructor's), with the course directory on their PYTHONPATH;
   ``configurable-http-proxy`` from PATH or installed with npm into ``build/hub-test/`` (git-ignored);
 - throwaway OS users (``useradd``; removed with ``userdel -r`` at the end): one instructor, the two grader
   accounts ``grader-stalin-morning`` / ``grader-stalin-evening`` that run the per-course formgrader
-  services, three morning students and one evening student. nbgrader's exchange names students by their
-  OS user and isolates them by file permissions, so every user must be a real one (root only; skipped
-  when not root outside CI, a failure under CI=true);
+  services, three morning students and one evening student. nbgrader's file exchange names students by
+  their OS user and isolates them by file permissions, so every user must be a real one (root only;
+  skipped when not root outside CI, a failure under CI=true);
 - the instructor drives the formgrader REST API of each course **through the hub** (generate, release,
   collect, autograde, generate and release feedback); students drive their own servers through the hub
   with their own API tokens: the Assignment List endpoints (``/assignments``, ``/assignments/fetch``,
   ``/assignments/submit``, ``/assignments/fetch_feedback``) and the Jupyter contents API.
 
-Asserted: scores in each gradebook (perfect = full auto marks, partial in between, blank = 0); the
-feedback each student fetched has the explanations (and no hidden tests); a student's kernel runs from the
-student environment, cannot import ``course_instructor`` and cannot read the instructor's course directory
-(its keys, its source); students cannot read each other's work, list only their own submissions, cannot
-open the formgrader, and see nothing of a course they are not in; the two sections' gradebooks hold only
-their own students.
+Asserted in both modes: scores in each gradebook (perfect = full auto marks, partial in between, blank = 0;
+read with nbgrader's Gradebook from SQLite or PostgreSQL), each gradebook holds only its own section's
+students; the feedback each student fetched has the explanations (and no hidden tests); a student's kernel
+runs from the student environment, cannot import ``course_instructor`` and cannot read the instructor's
+course directory (its keys, its source); students cannot read each other's work or feedback, list only
+their own submissions, cannot open the formgrader, and see nothing of a course they are not in. Files mode:
+the inbound and feedback folders are not listable, submissions hide behind a random name. ngshare mode: a
+student's token gets 403 from ngshare for others' submissions and feedback, the course's submission list and
+students, and the release of a course they are not in; ngshare's folder is private to the hub; no file
+exchange and no ``gradebook.db`` are written; the gradebook database refuses a login without the password.
 """
 from __future__ import annotations
 
 import contextlib
 import csv
+import glob
+import importlib.util
 import json
 import os
 import pwd
@@ -63,6 +80,7 @@ INSTRUCTOR = "hubt-tucker"
 STUDENTS = {MORNING: ["hubt-ann", "hubt-ben", "hubt-cal"], EVENING: ["hubt-dan"]}
 ANSWERS = {"hubt-ann": "perfect", "hubt-ben": "partial", "hubt-cal": "blank", "hubt-dan": "perfect"}
 UNITS = ("ch17", "ch10", "ch04")  # the first that builds (content is edited while this test runs)
+MODES = ("files", "ngshare")  # nbgrader's file exchange + SQLite gradebooks; ngshare + PostgreSQL gradebooks
 
 
 def _need(condition: bool, why: str) -> None:
@@ -207,22 +225,113 @@ def _repair_leftovers() -> None:
     for entry in pwd.getpwall():
         if entry.pw_gecos == MARK:
             _remove_user(entry.pw_name)
+    _kill_cmdline(f"{tempfile.gettempdir()}/course-hub-ngshare-")  # its ngshare service and PostgreSQL
+
+
+# -- PostgreSQL (ngshare mode) --------------------------------------------------------------------------------
+def _pg_bin() -> Path | None:
+    """Debian's PostgreSQL binaries (the newest installed version), or None."""
+    found = [Path(p) for p in glob.glob("/usr/lib/postgresql/*/bin/initdb")]
+    found.sort(key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    return found[-1].parent if found else None
+
+
+class Postgres:
+    """A throwaway PostgreSQL cluster for the gradebooks: a folder of the test, 127.0.0.1 on a free port,
+    password login only (no other local user gets in), one database per course; stopped and removed at the end.
+    initdb refuses root: the cluster belongs to ``owner`` (Debian's ``postgres``, else a throwaway user)."""
+
+    ROLE = "course"
+
+    def __init__(self, folder: Path, owner: pwd.struct_passwd):
+        self.bin = _pg_bin()
+        self.folder, self.owner = folder, owner
+        self.data = folder / "data"
+        self.port = _free_port()
+        self.password = secrets.token_hex(16)
+        self.started = False
+
+    def _run(self, *cmd: str) -> None:
+        run = subprocess.run(["runuser", "-u", self.owner.pw_name, "--", *cmd], capture_output=True, text=True,
+                             cwd=self.folder, timeout=120, check=False)
+        assert run.returncode == 0, f"{Path(cmd[0]).name} failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}"
+
+    def start(self, databases: list[str]) -> None:
+        import psycopg
+
+        self.folder.mkdir(mode=0o700)
+        os.chown(self.folder, self.owner.pw_uid, self.owner.pw_gid)
+        pwfile = self.folder / "password"
+        pwfile.write_text(self.password)
+        os.chown(pwfile, self.owner.pw_uid, self.owner.pw_gid)
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", self.ROLE, f"--pwfile={pwfile}",
+                  "--auth=scram-sha-256", "--no-sync", "--encoding=UTF8", "--no-locale")
+        pwfile.unlink()
+        self.started = True
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "postgres.log"), "-w",
+                  "-o", f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder} -c fsync=off", "start")
+        with psycopg.connect(host="127.0.0.1", port=self.port, user=self.ROLE, password=self.password,
+                             dbname="postgres", autocommit=True) as conn:
+            for name in databases:
+                conn.execute(f'CREATE DATABASE "{name}"')
+
+    def url(self, database: str) -> str:
+        """nbgrader's ``db_url`` (SQLAlchemy, psycopg 3) of one database."""
+        return f"postgresql+psycopg://{self.ROLE}:{self.password}@127.0.0.1:{self.port}/{database}"
+
+    def stop(self) -> None:
+        if not self.started:
+            return
+        self.started = False
+        try:
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        except AssertionError:
+            pidfile = self.data / "postmaster.pid"
+            if pidfile.exists():
+                with contextlib.suppress(ValueError, ProcessLookupError):
+                    os.kill(int(pidfile.read_text().split()[0]), signal.SIGQUIT)
+            raise
 
 
 # -- the hub -----------------------------------------------------------------------------------------------
 class Hub:
-    def __init__(self, base: Path):
+    def __init__(self, base: Path, mode: str):
         import requests
 
         self.base = base
+        self.mode = mode
         self.state = base / "state"
-        self.exchange = base / "exchange"
+        self.exchange = base / "exchange"  # the file exchange (files mode only)
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.admin_token = secrets.token_hex(24)
         self.tokens: dict[str, str] = {}
         self.http = requests.Session()
         self.proc: subprocess.Popen | None = None
+        self.pg: Postgres | None = None
+        # ngshare (ngshare mode): the hub's service; its URL is hub/jupyterhub_config.py's default for that port
+        self.ngshare_port = _free_port()
+        self.ngshare_dir = self.state / "ngshare"
+        self.ngshare_url = f"http://127.0.0.1:{self.ngshare_port}/services/ngshare"
+        self.isolation_note: dict = {}
+
+    def db_url(self, course: str) -> str:
+        """The course's gradebook: SQLite in its course directory, or its PostgreSQL database."""
+        if self.pg:
+            return self.pg.url(course)
+        return f"sqlite:///{self.course_dirs[course] / 'gradebook.db'}"
+
+    def ngshare(self, user: str, method: str, path: str, **kw):
+        """ngshare's REST API with ``user``'s hub token (as ngshare_exchange calls it from that user's server)."""
+        return self.http.request(method, f"{self.ngshare_url}{path}", timeout=60,
+                                 headers={"Authorization": f"token {self.user_token(user)}"}, **kw)
+
+    def exchange_env(self, user: str) -> dict[str, str]:
+        """What a shell of ``user`` needs for nbgrader's exchange commands (``nbgrader list``)."""
+        if self.mode == "ngshare":  # ngshare knows the caller by the token, as in the user's server
+            return {"COURSE_HUB_EXCHANGE": "ngshare", "COURSE_HUB_NGSHARE_URL": self.ngshare_url,
+                    "JUPYTERHUB_API_TOKEN": self.user_token(user)}
+        return {"NBGRADER_EXCHANGE_ROOT": str(self.exchange)}
 
     # hub API with the admin service token
     def api(self, method: str, path: str, **kw):
@@ -324,25 +433,134 @@ def _pick_unit():
     pytest.fail("no unit builds: " + "; ".join(errors))
 
 
-@pytest.fixture(scope="module")
-def hub():
+def _require_hub() -> None:
     _need(sys.platform.startswith("linux"), "the hub test needs Linux (OS users, LocalProcessSpawner)")
     _need(os.geteuid() == 0, "the hub test creates OS users (useradd) and spawns servers as them: run as root")
     _need(shutil.which("useradd") is not None and shutil.which("runuser") is not None, "useradd/runuser missing")
     _need(shutil.which("node") is not None or shutil.which("configurable-http-proxy") is not None,
           "node is missing (configurable-http-proxy needs it)")
+
+
+def _require_ngshare_mode() -> None:
+    missing = [m for m in ("ngshare", "ngshare_exchange", "psycopg") if importlib.util.find_spec(m) is None]
+    _need(not missing, f"{', '.join(missing)} not installed: pip install -e '.[test]'")
+    _need(_pg_bin() is not None, "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb; "
+                                 "Debian: apt-get install postgresql)")
+
+
+@pytest.fixture(scope="module")
+def student_python():
+    """The students' environment, built once for both modes; (its python, seconds it took)."""
+    _require_hub()
+    base = Path(tempfile.mkdtemp(prefix="course-hub-kit-"))
+    os.chmod(base, 0o755)
+    t0 = time.time()
+    try:
+        python = _student_environment(base)
+        yield python, round(time.time() - t0, 1)
+    finally:
+        STUDENT_ENV.clear()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _write_roster(path: Path) -> None:
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["username", "course", "role"])
+        for course in (MORNING, EVENING):
+            w.writerow([INSTRUCTOR, course, "instructor"])
+            w.writerows([s, course, "student"] for s in STUDENTS[course])
+
+
+def _hub_env(hub: Hub, chp: Path, roster: Path) -> dict[str, str]:
+    """The hub's environment: everything hub/jupyterhub_config.py reads, for this run and mode."""
+    env = {**os.environ,
+           "PATH": os.pathsep.join([str(BIN), str(chp), os.environ.get("PATH", "/usr/bin:/bin")]),
+           "COURSE_HUB_ROSTER": str(roster),
+           "COURSE_HUB_BIND_URL": f"{hub.url}/",
+           "COURSE_HUB_HUB_PORT": str(_free_port()),
+           "COURSE_HUB_PROXY_API_PORT": str(_free_port()),
+           "COURSE_HUB_SERVICE_PORT": str(_free_port()),
+           "COURSE_HUB_STATE_DIR": str(hub.state),
+           "COURSE_HUB_AUTHENTICATOR": "dummy",
+           "COURSE_HUB_DUMMY_PASSWORD": secrets.token_hex(8),
+           "COURSE_HUB_API_TOKEN": hub.admin_token,
+           # students: the student environment; formgraders: the instructor's (this one)
+           "COURSE_HUB_SINGLEUSER": str(hub.student_python.parent / "jupyterhub-singleuser"),
+           "COURSE_HUB_GRADER_SINGLEUSER": str(BIN / "jupyterhub-singleuser")}
+    for key in ("COURSE_BOOK", "JUPYTER_CONFIG_PATH", "NBGRADER_EXCHANGE_ROOT", "COURSE_HUB_EXCHANGE",
+                "COURSE_HUB_NGSHARE_URL", "COURSE_HUB_DB_URL"):
+        env.pop(key, None)
+    if hub.mode == "ngshare":
+        env |= {"COURSE_HUB_EXCHANGE": "ngshare",
+                "COURSE_HUB_NGSHARE_PORT": str(hub.ngshare_port),
+                "COURSE_HUB_NGSHARE_DIR": str(hub.ngshare_dir),
+                "COURSE_HUB_DB_URL": hub.pg.url("{course}")}  # one database per course section
+    else:
+        env["NBGRADER_EXCHANGE_ROOT"] = str(hub.exchange)
+    # two formgrader services need two ports: the config counts up from COURSE_HUB_SERVICE_PORT
+    while True:
+        with contextlib.suppress(OSError), socket.socket() as s:
+            s.bind(("127.0.0.1", int(env["COURSE_HUB_SERVICE_PORT"]) + 1))
+            break
+        env["COURSE_HUB_SERVICE_PORT"] = str(_free_port())
+    return env
+
+
+def _start_hub(hub: Hub, env: dict[str, str]) -> None:
+    log = (hub.state / "hub.log").open("w")
+    hub.proc = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(HUB_DIR / "jupyterhub_config.py")],
+                                cwd=hub.state, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    # the hub answers once it has started its services (formgraders, ngshare), one after the other (~20 s
+    # each for a formgrader on a busy two-CPU machine)
+    deadline = time.time() + 180
+    while True:
+        assert hub.proc.poll() is None, f"jupyterhub exited:\n{hub.log_tail()}"
+        with contextlib.suppress(Exception):
+            if hub.api("GET", "/").status_code == 200:
+                return
+        assert time.time() < deadline, f"jupyterhub did not answer:\n{hub.log_tail()}"
+        time.sleep(0.3)
+
+
+def _register_in_ngshare(hub: Hub, env: dict[str, str]) -> None:
+    """The documented step after the hub starts in ngshare mode: hub/ngshare_roster.py, the admin token."""
+    run = subprocess.run([sys.executable, str(HUB_DIR / "ngshare_roster.py")], capture_output=True, text=True,
+                         env={**env, "COURSE_HUB_NGSHARE_URL": hub.ngshare_url}, timeout=120, check=False)
+    assert run.returncode == 0, f"ngshare_roster.py failed:\n{run.stdout}\n{run.stderr[-3000:]}\n{hub.log_tail()}"
+    assert f"{MORNING}: " in run.stdout and f"{EVENING}: " in run.stdout, run.stdout
+
+
+def _postgres_owner(base: Path, created: list[str]) -> pwd.struct_passwd:
+    """Debian's ``postgres`` account, or a throwaway one (removed with the others)."""
+    with contextlib.suppress(KeyError):
+        return pwd.getpwnam("postgres")
+    created.append("hubt-pg")
+    return _create_user("hubt-pg", base / "home")
+
+
+@pytest.fixture(scope="module", params=MODES)
+def hub(request, student_python):
+    mode = request.param
+    _require_hub()
+    if mode == "ngshare":
+        _require_ngshare_mode()
     _repair_leftovers()
     chp = _proxy_bin()
     unit = _pick_unit()
 
-    base = Path(tempfile.mkdtemp(prefix="course-hub-"))
+    base = Path(tempfile.mkdtemp(prefix=f"course-hub-{mode}-"))
     os.chmod(base, 0o755)
     (base / "home").mkdir(mode=0o755)
-    hub = Hub(base)
+    hub = Hub(base, mode)
     hub.unit = unit
+    hub.student_python, kit_seconds = student_python
+    hub.setup_timings = {"student kit + environment (once for both modes)": kit_seconds}
     hub.state.mkdir(mode=0o700)
-    hub.exchange.mkdir()
-    os.chmod(hub.exchange, 0o777)  # nbgrader's exchange: every user writes; nbgrader sets the rest
+    if mode == "files":
+        hub.exchange.mkdir()
+        os.chmod(hub.exchange, 0o777)  # nbgrader's exchange: every user writes; nbgrader sets the rest
     graders = {c: f"grader-{c}" for c in (MORNING, EVENING)}
     users = [INSTRUCTOR, *graders.values(), *STUDENTS[MORNING], *STUDENTS[EVENING]]
     created: list[str] = []
@@ -356,70 +574,39 @@ def hub():
         for u in users:
             _create_user(u, base / "home")
             created.append(u)
+        if mode == "ngshare":
+            t0 = time.time()
+            hub.pg = Postgres(base / "postgres", _postgres_owner(base, created))
+            hub.pg.start([MORNING, EVENING])
+            hub.setup_timings["postgres"] = round(time.time() - t0, 1)
         hub.course_dirs = {c: _write_course_directory(c, pwd.getpwnam(g), unit) for c, g in graders.items()}
-        t_env = time.time()
-        hub.student_python = _student_environment(base)
-        hub.setup_timings = {"student kit + environment": round(time.time() - t_env, 1)}
         modes = _let_users_run_python(STUDENTS[MORNING][0], hub.student_python)
         roster = hub.state / "roster.csv"
-        with roster.open("w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["username", "course", "role"])
-            for course in (MORNING, EVENING):
-                w.writerow([INSTRUCTOR, course, "instructor"])
-                w.writerows([s, course, "student"] for s in STUDENTS[course])
-        env = {**os.environ,
-               "PATH": os.pathsep.join([str(BIN), str(chp), os.environ.get("PATH", "/usr/bin:/bin")]),
-               "COURSE_HUB_ROSTER": str(roster),
-               "COURSE_HUB_BIND_URL": f"{hub.url}/",
-               "COURSE_HUB_HUB_PORT": str(_free_port()),
-               "COURSE_HUB_PROXY_API_PORT": str(_free_port()),
-               "COURSE_HUB_SERVICE_PORT": str(_free_port()),
-               "COURSE_HUB_STATE_DIR": str(hub.state),
-               "COURSE_HUB_AUTHENTICATOR": "dummy",
-               "COURSE_HUB_DUMMY_PASSWORD": secrets.token_hex(8),
-               "COURSE_HUB_API_TOKEN": hub.admin_token,
-               # students: the student environment; formgraders: the instructor's (this one)
-               "COURSE_HUB_SINGLEUSER": str(hub.student_python.parent / "jupyterhub-singleuser"),
-               "COURSE_HUB_GRADER_SINGLEUSER": str(BIN / "jupyterhub-singleuser"),
-               "NBGRADER_EXCHANGE_ROOT": str(hub.exchange)}
-        env.pop("COURSE_BOOK", None)
-        env.pop("JUPYTER_CONFIG_PATH", None)
-        # two formgrader services need two ports: the config counts up from COURSE_HUB_SERVICE_PORT
-        while True:
-            with contextlib.suppress(OSError), socket.socket() as s:
-                s.bind(("127.0.0.1", int(env["COURSE_HUB_SERVICE_PORT"]) + 1))
-                break
-            env["COURSE_HUB_SERVICE_PORT"] = str(_free_port())
-        log = (hub.state / "hub.log").open("w")
-        hub.proc = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(HUB_DIR / "jupyterhub_config.py")],
-                                    cwd=hub.state, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
-        # the hub answers once it has started the formgrader services, one after the other (~20 s each
-        # on a busy two-CPU machine)
-        deadline = time.time() + 180
-        while True:
-            assert hub.proc.poll() is None, f"jupyterhub exited:\n{hub.log_tail()}"
-            with contextlib.suppress(Exception):
-                if hub.api("GET", "/").status_code == 200:
-                    break
-            assert time.time() < deadline, f"jupyterhub did not answer:\n{hub.log_tail()}"
-            time.sleep(0.3)
+        _write_roster(roster)
+        env = _hub_env(hub, chp, roster)
+        t0 = time.time()
+        _start_hub(hub, env)
+        hub.setup_timings["hub start"] = round(time.time() - t0, 1)
+        if mode == "ngshare":
+            _register_in_ngshare(hub, env)
         yield hub
     finally:
         signal.signal(signal.SIGTERM, old_term)
-        STUDENT_ENV.clear()
+        _cleanup(lambda: _stop(hub), lambda: hub.pg and hub.pg.stop(), lambda: _restore_modes(modes),
+                 *[lambda u=u: _remove_user(u) for u in created],  # also stops what still runs as them
+                 lambda: shutil.rmtree(base, ignore_errors=True))
+
+
+def _cleanup(*steps) -> None:
+    """Run every step, even after one fails; then raise the first failure."""
+    errors = []
+    for step in steps:
         try:
-            _stop(hub)
-        finally:
-            try:
-                _restore_modes(modes)
-            finally:
-                try:
-                    for u in created:  # also stops anything still running as them (servers, kernels)
-                        _remove_user(u)
-                finally:
-                    shutil.rmtree(base, ignore_errors=True)
+            step()
+        except Exception as exc:  # noqa: BLE001 - the remaining steps still run
+            errors.append(exc)
+    if errors:
+        raise errors[0]
 
 
 def _stop(hub: Hub) -> None:
@@ -438,6 +625,16 @@ def _stop(hub: Hub) -> None:
     if pidfile.exists():
         with contextlib.suppress(ValueError, ProcessLookupError):
             os.kill(int(pidfile.read_text().strip()), signal.SIGKILL)
+    _kill_cmdline(str(hub.state))  # ngshare: a service of the hub's user, in a session of its own
+
+
+def _kill_cmdline(marker: str) -> None:
+    """Stop the processes whose command line names ``marker`` (a folder of this test), by pid."""
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit() and int(d.name) != os.getpid():
+            with contextlib.suppress(OSError):
+                if marker in (d / "cmdline").read_bytes().decode(errors="replace"):
+                    os.kill(int(d.name), signal.SIGKILL)
 
 
 # -- what students and the instructor do -----------------------------------------------------------------
@@ -585,10 +782,75 @@ print("KERNEL" + json.dumps(out))
 """
 
 
-def _gradebook(course_dir: Path, course: str):
+def _scores(hub: Hub, course: str, assignment: str) -> dict[str, tuple[float, float]]:
+    """{student: (code score, max)} from the course's gradebook (nbgrader's Gradebook on hub.db_url), after
+    checking it holds exactly the section's students."""
     from nbgrader.api import Gradebook
 
-    return Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}", course_id=course)
+    path = os.environ.get("PATH", "")
+    os.environ["PATH"] = f"{BIN}{os.pathsep}{path}"  # Gradebook runs `alembic` (this environment's)
+    try:
+        with Gradebook(hub.db_url(course), course_id=course) as gb:
+            assert sorted(s.id for s in gb.students) == sorted(STUDENTS[course]), course
+            return {sub.student.id: (sub.code_score, sub.max_code_score)
+                    for sub in gb.assignment_submissions(assignment)}
+    finally:
+        os.environ["PATH"] = path
+
+
+def _file_exchange_isolation(hub: Hub, assignment: str) -> None:
+    """nbgrader's file exchange: the inbound folder is not listable, submissions hide behind a random name."""
+    inbound = hub.exchange / MORNING / "inbound"
+    theirs = sorted(p for p in inbound.iterdir() if p.name.startswith("hubt-ann+"))
+    assert theirs, "ann's submission is not in the exchange"
+    ls = as_user("hubt-ben", "ls", str(inbound))
+    assert ls.returncode != 0 and "Permission denied" in ls.stderr, f"ben could list the inbound folder: {ls.stdout}"
+    # nbgrader makes submitted files world-readable; what hides them is the unlistable inbound folder and
+    # a random string in each submission's name (72 bits): ben cannot find ann's file to open it
+    student, unit_id, stamp, random_part = theirs[0].name.split("+")
+    assert (student, unit_id) == ("hubt-ann", assignment) and len(random_part) >= 12, theirs[0].name
+    ann_nb = theirs[0] / f"{assignment}.ipynb"
+    hub.isolation_note = {"known_path_readable": as_user("hubt-ben", "cat", str(ann_nb)).returncode == 0}
+
+
+def _ngshare_isolation(hub: Hub, assignment: str) -> None:
+    """ngshare: a student's token reaches only their own submissions and only the courses they are in; the
+    exchange's files are the hub's (no shared folder); the gradebook database takes no password-less login."""
+    for path in (f"/submissions/{MORNING}/{assignment}", f"/submissions/{MORNING}/{assignment}/hubt-ann",
+                 f"/submission/{MORNING}/{assignment}/hubt-ann", f"/students/{MORNING}"):
+        r = hub.ngshare("hubt-ben", "GET", path)
+        assert r.status_code == 403 and r.json()["success"] is False, f"ben reached ngshare {path}: {r.status_code} {r.text[:300]}"
+    r = hub.ngshare("hubt-ben", "GET", f"/submissions/{MORNING}/{assignment}/hubt-ben")
+    assert r.status_code == 200 and {x["student_id"] for x in r.json()["submissions"]} == {"hubt-ben"}, r.text
+    r = hub.ngshare("hubt-dan", "GET", "/courses")
+    assert r.status_code == 200 and r.json()["courses"] == [EVENING], f"dan's courses in ngshare: {r.text}"
+    r = hub.ngshare("hubt-dan", "GET", f"/assignment/{MORNING}/{assignment}")
+    assert r.status_code == 403, f"dan could download the morning release: {r.status_code}"
+    assert hub.ngshare_dir.stat().st_mode & 0o077 == 0, "ngshare's database and files are open to other users"
+    ls = as_user("hubt-ben", "ls", str(hub.ngshare_dir))
+    assert ls.returncode != 0, f"ben could list ngshare's folder: {ls.stdout}"
+    assert not hub.exchange.exists(), "a file exchange was made in ngshare mode"
+    login = as_user("hubt-ben", str(hub.student_python), "-c",
+                    f"import psycopg; psycopg.connect(host='127.0.0.1', port={hub.pg.port}, user='{hub.pg.ROLE}', "
+                    f"dbname='{MORNING}', connect_timeout=10)")
+    assert login.returncode != 0 and "password" in login.stderr, f"ben logged in to the gradebook database: {login.stderr[-500:]}"
+
+
+def _feedback_isolation(hub: Hub, assignment: str) -> None:
+    """Another student's feedback: not through the exchange, not in their home."""
+    if hub.mode == "ngshare":
+        mine = hub.ngshare("hubt-ann", "GET", f"/submissions/{MORNING}/{assignment}/hubt-ann").json()
+        stamp = mine["submissions"][0]["timestamp"]
+        r = hub.ngshare("hubt-ann", "GET", f"/feedback/{MORNING}/{assignment}/hubt-ann", params={"timestamp": stamp})
+        assert r.status_code == 200 and r.json()["files"], f"ann has no feedback in ngshare: {r.text[:300]}"
+        r = hub.ngshare("hubt-ben", "GET", f"/feedback/{MORNING}/{assignment}/hubt-ann", params={"timestamp": stamp})
+        assert r.status_code == 403, f"ben fetched ann's feedback from ngshare: {r.status_code}"
+    else:  # the feedback folder is not listable: feedback files are named by a hash ben cannot compute
+        ls = as_user("hubt-ben", "ls", str(hub.exchange / MORNING / "feedback"))
+        assert ls.returncode != 0 and "Permission denied" in ls.stderr, f"ben could list the feedback folder: {ls.stdout}"
+    ann_feedback = Path(pwd.getpwnam("hubt-ann").pw_dir) / MORNING / assignment / "feedback"
+    ls = as_user("hubt-ben", "ls", str(ann_feedback))
+    assert ls.returncode != 0 and "Permission denied" in ls.stderr, f"ben could list ann's feedback: {ls.stdout}"
 
 
 # -- the test ----------------------------------------------------------------------------------------------
@@ -648,31 +910,19 @@ def test_class_on_jupyterhub(hub):
             j.result()
     timings["students submit"] = time.time() - t0
 
-    # isolation, tried as the students' OS users
-    inbound = hub.exchange / MORNING / "inbound"
-    theirs = sorted(p for p in inbound.iterdir() if p.name.startswith("hubt-ann+"))
-    assert theirs, "ann's submission is not in the exchange"
-    ann_nb = theirs[0] / f"{assignment}.ipynb"
+    # isolation, tried as the students' OS users and with their tokens
+    (_ngshare_isolation if hub.mode == "ngshare" else _file_exchange_isolation)(hub, assignment)
     source = hub.course_dirs[MORNING] / "source" / assignment / f"{assignment}.ipynb"
     ann_home_nb = Path(pwd.getpwnam("hubt-ann").pw_dir) / MORNING / assignment / f"{assignment}.ipynb"
-    ls = as_user("hubt-ben", "ls", str(inbound))
-    assert ls.returncode != 0 and "Permission denied" in ls.stderr, f"ben could list the inbound folder: {ls.stdout}"
     for target in (source, ann_home_nb):
         cat = as_user("hubt-ben", "cat", str(target))
         assert cat.returncode != 0 and "Permission denied" in cat.stderr, f"ben could read {target}"
-    # nbgrader makes submitted files world-readable; what hides them is the unlistable inbound folder and
-    # a random string in each submission's name (72 bits): ben cannot find ann's file to open it
-    student, unit_id, stamp, random_part = theirs[0].name.split("+")
-    assert (student, unit_id) == ("hubt-ann", assignment) and len(random_part) >= 12, theirs[0].name
-    hub.isolation_note = {"known_path_readable": as_user("hubt-ben", "cat", str(ann_nb)).returncode == 0}
     r = hub.as_("hubt-ben", "GET", "/user/hubt-ben/assignments", params={"course_id": MORNING})
     subs = [a for a in r.json()["value"] if a["status"] == "submitted"]
     assert subs and {a["student_id"] for a in subs} == {"hubt-ben"}, r.text
-    lst = as_user("hubt-ben", "nbgrader", "list", "--inbound", f"--course={MORNING}",
-                  env={"NBGRADER_EXCHANGE_ROOT": str(hub.exchange)})
+    lst = as_user("hubt-ben", "nbgrader", "list", "--inbound", f"--course={MORNING}", env=hub.exchange_env("hubt-ben"))
     assert "hubt-ann" not in lst.stdout + lst.stderr, f"ben's nbgrader list shows ann:\n{lst.stdout}"
-    lst = as_user("hubt-ben", "nbgrader", "list", "--cached", f"--course={MORNING}",
-                  env={"NBGRADER_EXCHANGE_ROOT": str(hub.exchange)})
+    lst = as_user("hubt-ben", "nbgrader", "list", "--cached", f"--course={MORNING}", env=hub.exchange_env("hubt-ben"))
     assert "hubt-ben" in lst.stdout + lst.stderr and "hubt-ann" not in lst.stdout + lst.stderr, lst.stdout + lst.stderr
     # another student's session: ben's token does not open ann's server
     r = hub.as_("hubt-ben", "GET", "/user/hubt-ann/api/contents")
@@ -687,13 +937,16 @@ def test_class_on_jupyterhub(hub):
         _formgrader(hub, course, "POST", f"assignment/{assignment}/release_feedback")
     timings["grade + feedback"] = time.time() - t0
 
-    # the gradebooks: scores, and each section holds only its own students
+    # the gradebooks (SQLite in the course directories, or PostgreSQL): scores, and each section holds only
+    # its own students
     scores = {}
     for course in (MORNING, EVENING):
-        with _gradebook(hub.course_dirs[course], course) as gb:
-            assert sorted(s.id for s in gb.students) == sorted(STUDENTS[course]), course
-            for sub in gb.assignment_submissions(assignment):
-                scores[sub.student.id] = (sub.code_score, sub.max_code_score)
+        scores |= _scores(hub, course, assignment)
+        written = sorted(hub.course_dirs[course].rglob("gradebook.db"))
+        if hub.mode == "ngshare":  # the gradebook is the database: nothing wrote one in the course directory
+            assert not written, f"a gradebook.db was written in ngshare + PostgreSQL mode: {written}"
+        else:
+            assert written == [hub.course_dirs[course] / "gradebook.db"], written
     full = scores["hubt-ann"][1]
     assert full > 0
     assert scores["hubt-ann"][0] == pytest.approx(full), scores
@@ -708,6 +961,7 @@ def test_class_on_jupyterhub(hub):
             assert "Explanation" in html, f"{s}'s feedback has no explanation"
             assert "BEGIN HIDDEN TESTS" not in html, f"{s}'s feedback shows hidden tests"
             assert assignment in html
+    _feedback_isolation(hub, assignment)
     timings["feedback fetched"] = time.time() - t0
-    print("hub test timings (s, cumulative):", json.dumps({k: round(v, 1) for k, v in timings.items()}),
+    print(f"hub test [{hub.mode}] timings (s, cumulative):", json.dumps({k: round(v, 1) for k, v in timings.items()}),
           "unit:", unit.id, "isolation:", hub.isolation_note, "setup:", hub.setup_timings)
