@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+from pathlib import Path
 
 import nbformat
 import psutil
@@ -25,16 +26,21 @@ def _meta(cell, gid, **kw):
     return cell
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    room = Classroom.scratch(where=tmp_path_factory.mktemp("classgrade") / "class")
+def _tiny_assignment(room: Classroom) -> Path:
+    """Source and release of ``tiny``: an answer cell (``x = …``) and a check worth 1 point; the release."""
     nb = new_notebook(cells=[_meta(new_code_cell("x = 1"), "answer", solution=True),
                              _meta(new_code_cell("assert x == 1"), "check", grade=True, locked=True, points=1)])
     nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
     path = room.root / "source" / "tiny" / "tiny.ipynb"
     path.parent.mkdir(parents=True)
     nbformat.write(nb, path)
-    release = room.generate("tiny") / "tiny.ipynb"
+    return room.generate("tiny") / "tiny.ipynb"
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    room = Classroom.scratch(where=tmp_path_factory.mktemp("classgrade") / "class")
+    release = _tiny_assignment(room)
 
     def answer(code):
         sub = nbformat.read(release, 4)
@@ -97,3 +103,56 @@ def test_first_line_prefers_nbgrader_error_over_the_generic_exception():
     assert first_line(log) == "There was an error processing assignment: boom"
     assert first_line("Traceback\nValueError: bad") == "ValueError: bad"
     assert len(first_line("[ERROR] " + "y" * 200)) == 70
+
+
+def test_a_class_graded_in_parallel_into_postgresql(tmp_path):
+    """Two workers writing one PostgreSQL gradebook (nbgrader's ``db_url``; ``COURSE_DB_URL``): every score
+    arrives, and no SQLite file appears in the course directory."""
+    import pwd
+    import shutil
+    import tempfile
+
+    from _postgres import Postgres, pg_bin
+
+    ci = os.environ.get("CI", "").lower() == "true"
+    why = ("PostgreSQL is not installed (apt install postgresql)" if pg_bin() is None else
+           "needs root and Debian's postgres account (initdb refuses root)"
+           if os.geteuid() != 0 or not _has_user("postgres") else None)
+    if why:
+        pytest.fail(f"CI=true but {why}") if ci else pytest.skip(why)
+    base = Path(tempfile.mkdtemp(prefix="course-pg-"))
+    os.chmod(base, 0o755)
+    pg = Postgres(base / "pg", pwd.getpwnam("postgres"))
+    try:
+        pg.start(["gradebook"])
+        os.environ["COURSE_DB_URL"] = pg.url("gradebook")
+        room = Classroom.scratch(where=tmp_path / "class")
+        release = _tiny_assignment(room)
+        for student, x in (("ann", 1), ("ben", 2), ("cal", 1), ("dan", 1)):
+            sub = nbformat.read(release, 4)
+            sub.cells[0].source = f"x = {x}"
+            room.submit(student, "tiny", sub, name="tiny")
+        result = grade_class(room.root, "tiny", jobs=2, feedback=False, progress=False)
+        assert [o.status for o in result.outcomes] == ["graded"] * 4, result.table()
+        import psycopg
+
+        with psycopg.connect(pg.url("gradebook").replace("postgresql+psycopg", "postgresql")) as conn:
+            rows = dict(conn.execute(
+                "SELECT s.student_id, sum(g.auto_score) FROM grade g JOIN submitted_notebook n ON g.notebook_id = n.id "
+                "JOIN submitted_assignment s ON n.assignment_id = s.id GROUP BY s.student_id").fetchall())
+        assert rows == {"ann": 1, "ben": 0, "cal": 1, "dan": 1}
+        assert not (room.root / "gradebook.db").exists()
+    finally:
+        os.environ.pop("COURSE_DB_URL", None)
+        pg.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _has_user(name: str) -> bool:
+    import pwd
+
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
