@@ -23,6 +23,7 @@ Command line: ``course grade ASSIGNMENT [--jobs N] [--timeout S] [--no-feedback]
 from __future__ import annotations
 
 import json
+import logging
 import os
 import queue
 import subprocess
@@ -31,7 +32,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 SQLITE_BUSY_TIMEOUT = 60  # seconds a SQLite writer waits for the lock
 LOCKED = "database is locked"
@@ -62,7 +62,20 @@ def _api(root: Path):
     config.CourseDirectory.root = str(root)
     coursedir = CourseDirectory(config=config)
     coursedir.db_url = gradebook_url(coursedir.db_url)
-    return NbGraderAPI(coursedir=coursedir, config=config)
+    # NbGraderAPI lists the exchange when it starts, for the formgrader's sake, and logs CRITICAL when the
+    # course directory has none: grading does not use the exchange, so that is noise here
+    quiet = logging.getLogger("traitlets")
+    drop = _DropExchangeNotice()
+    quiet.addFilter(drop)  # a filter, since NbGraderAPI sets this logger's level itself
+    try:
+        return NbGraderAPI(coursedir=coursedir, config=config)
+    finally:
+        quiet.removeFilter(drop)
+
+
+class _DropExchangeNotice(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Unwritable directory" not in record.getMessage()
 
 
 def worker(root: str) -> None:

@@ -24,7 +24,16 @@ very file:
 ``COURSE_HUB_HUB_PORT``           the hub's internal port (default: JupyterHub's, 8081)
 ``COURSE_HUB_PROXY_API_PORT``     configurable-http-proxy's API port (default: JupyterHub's, 8001)
 ``COURSE_HUB_STATE_DIR``          folder for jupyterhub.sqlite, the cookie secret, the proxy PID file
-``COURSE_HUB_AUTHENTICATOR``      authenticator class (default: JupyterHub's / TLJH's; the test uses ``dummy``)
+``COURSE_HUB_AUTHENTICATOR``      authenticator class (default: JupyterHub's / TLJH's; the test uses ``dummy``),
+                                  or ``lti13``: students launch the hub from Canvas or Moodle (LTI 1.3, with
+                                  jupyterhub-ltiauthenticator), configured by the four variables below
+``COURSE_HUB_LTI_CLIENT_ID``      lti13: the tool's Client ID in the LMS (several: comma-separated)
+``COURSE_HUB_LTI_ISSUER``         lti13: the platform's issuer (Canvas: ``https://canvas.instructure.com``;
+                                  Moodle: the site URL)
+``COURSE_HUB_LTI_AUTHORIZE_URL``  lti13: the platform's OIDC authorization URL
+``COURSE_HUB_LTI_JWKS_URL``       lti13: the platform's public keys (JWKS) URL
+``COURSE_HUB_LTI_USERNAME_KEY``   lti13: the launch claim that is the hub username (default ``custom_login``:
+                                  the tool's custom parameter ``login=$User.username``, the roster's rule)
 ``COURSE_HUB_DUMMY_PASSWORD``     the shared password when the authenticator is ``dummy`` (tests only)
 ``COURSE_HUB_API_TOKEN``          a token for an admin service ``course-admin`` (scripts, the test)
 ``COURSE_HUB_SINGLEUSER``         students' single-user command, from the **student environment** (the
@@ -140,7 +149,19 @@ if ENV("COURSE_HUB_STATE_DIR"):
 # -- who may log in ------------------------------------------------------------------------------------
 everyone = {u for roles in ROSTER.values() for members in roles.values() for u in members}
 instructors = {u for roles in ROSTER.values() for u in roles["instructor"]}
-if ENV("COURSE_HUB_AUTHENTICATOR"):
+LTI13 = {"client_id": "COURSE_HUB_LTI_CLIENT_ID", "issuer": "COURSE_HUB_LTI_ISSUER",
+         "authorize_url": "COURSE_HUB_LTI_AUTHORIZE_URL", "jwks_endpoint": "COURSE_HUB_LTI_JWKS_URL"}
+if ENV("COURSE_HUB_AUTHENTICATOR") == "lti13":
+    # LTI 1.3 (docs/jupyterhub.md): the LMS launches the hub; the username is the LMS login, as in the roster
+    missing = [var for var in LTI13.values() if not ENV(var)]
+    if missing:
+        raise ValueError(f"COURSE_HUB_AUTHENTICATOR=lti13 needs {', '.join(missing)} (docs/jupyterhub.md)")
+    c.JupyterHub.authenticator_class = "ltiauthenticator.lti13.auth.LTI13Authenticator"
+    c.LTI13Authenticator.client_id = [x.strip() for x in ENV("COURSE_HUB_LTI_CLIENT_ID").split(",") if x.strip()]
+    for trait in ("issuer", "authorize_url", "jwks_endpoint"):
+        setattr(c.LTI13Authenticator, trait, ENV(LTI13[trait]))
+    c.LTI13Authenticator.username_key = ENV("COURSE_HUB_LTI_USERNAME_KEY", "custom_login")
+elif ENV("COURSE_HUB_AUTHENTICATOR"):
     c.JupyterHub.authenticator_class = ENV("COURSE_HUB_AUTHENTICATOR")
     if ENV("COURSE_HUB_DUMMY_PASSWORD"):
         c.DummyAuthenticator.password = ENV("COURSE_HUB_DUMMY_PASSWORD")

@@ -254,6 +254,16 @@ def test_a_deleted_check_cell_is_reported_and_scores_zero_not_manual(graded):
     assert f"{q}-test" in _notebook(graded, "deleted_check").metadata["course"]["integrity"]["missing"]
 
 
+def test_the_class_summary_names_integrity_warnings_and_pending_essays(graded):
+    by = {o.student: o for o in graded["result"].outcomes}
+    q = graded["auto"][0]
+    assert by["tamper_check"].integrity == [f"changed {q}-test"]
+    assert by["deleted_check"].integrity == [f"deleted {q}-test"]
+    assert by["perfect"].integrity == [] and by["perfect"].pending_essays and not by["blank"].pending_essays
+    row = next(ln for ln in graded["result"].table().splitlines() if ln.startswith("tamper_check "))
+    assert f"changed {q}-test" in row
+
+
 def test_untouched_submissions_raise_no_integrity_alarm(graded):
     for student in ("perfect", "blank", "partial", "wrong"):
         report = _notebook(graded, student).metadata["course"]["integrity"]

@@ -408,6 +408,25 @@ def _write_roster(path: Path) -> None:
             w.writerows([s, course, "student"] for s in STUDENTS[course])
 
 
+LTI_ENV = {"COURSE_HUB_AUTHENTICATOR": "lti13", "COURSE_HUB_LTI_CLIENT_ID": "10000000000042",
+           "COURSE_HUB_LTI_ISSUER": "https://canvas.instructure.com",
+           "COURSE_HUB_LTI_AUTHORIZE_URL": "https://canvas.instructure.com/api/lti/authorize_redirect",
+           "COURSE_HUB_LTI_JWKS_URL": "https://canvas.instructure.com/api/lti/security/jwks"}
+
+
+def _check_lti_login(hub: Hub) -> None:
+    """LTI 1.3 mode: the hub serves the LTI authenticator's tool configuration, which an LMS registers
+    (Canvas reads /hub/lti13/config; no other authenticator has it), pointing back at this hub; a direct
+    login offers no password form."""
+    r = hub.http.get(f"{hub.url}/hub/lti13/config", timeout=30)
+    assert r.status_code == 200, r.text[:300]
+    tool = r.json()
+    assert tool["oidc_initiation_url"].endswith("/hub/lti13/oauth_login"), tool
+    assert tool["target_link_uri"].startswith(hub.url), tool
+    login = hub.http.get(f"{hub.url}/hub/login", timeout=30)
+    assert 'type="password"' not in login.text
+
+
 def _hub_env(hub: Hub, chp: Path, roster: Path) -> dict[str, str]:
     """The hub's environment: everything hub/jupyterhub_config.py reads, for this run and mode."""
     env = {**os.environ,
@@ -428,6 +447,10 @@ def _hub_env(hub: Hub, chp: Path, roster: Path) -> dict[str, str]:
                 "COURSE_HUB_NGSHARE_URL", "COURSE_HUB_DB_URL"):
         env.pop(key, None)
     if hub.mode == "ngshare":
+        # the several-node recipe logs in through the LMS (LTI 1.3, Canvas's platform URLs); the test acts
+        # with API tokens, and checks the tool configuration the LMS reads
+        env.pop("COURSE_HUB_DUMMY_PASSWORD")
+        env |= LTI_ENV
         env |= {"COURSE_HUB_EXCHANGE": "ngshare",
                 "COURSE_HUB_NGSHARE_PORT": str(hub.ngshare_port),
                 "COURSE_HUB_NGSHARE_DIR": str(hub.ngshare_dir),
@@ -801,6 +824,8 @@ def test_class_on_jupyterhub(hub):
     for course in (MORNING, EVENING):
         hub.wait_service(course, INSTRUCTOR)
     timings["hub + servers"] = time.time() - t0
+    if hub.mode == "ngshare":
+        _check_lti_login(hub)
 
     # keys only where students cannot reach them: a student's kernel runs from the student environment
     # (the student wheel), cannot import the instructor package, cannot read the instructor's course
