@@ -19,7 +19,7 @@ import re
 import ipywidgets as w
 
 from ..data import claims as _claims
-from .selfcheck import KEYS_CLASS, keep_keys_in_widgets
+from .selfcheck import KEYS_CLASS, KeyboardWidget
 
 #: pairs of statuses close enough that choosing one when the course gives the other counts as "close"
 NEIGHBOURS = frozenset(frozenset(p) for p in [
@@ -54,7 +54,7 @@ def _where(claim: dict) -> str:
     return f"{label}, {'section “' + _plain(section) + '”' if section else 'opening pages'}"
 
 
-class ArchiveCheck(w.VBox):
+class ArchiveCheck(KeyboardWidget, w.VBox):
     """A unit's claims, one at a time: judge each, then show the evidence (see the module docstring)."""
 
     def __init__(self, unit_id: str, items: list[dict] | None = None) -> None:
@@ -85,12 +85,6 @@ class ArchiveCheck(w.VBox):
         body = [self.claim_view, self.choice, self.reason, self.show_button, self.feedback] if self.claims else []
         super().__init__([self.title, w.HBox([self.prev_button, self.position, self.next_button]), *body])
         self.go(0)
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self._repr_mimebundle_(), raw=True)
-        keep_keys_in_widgets()
 
     # -- showing a claim -----------------------------------------------------------------------------
     def _title(self) -> str:

@@ -86,7 +86,18 @@ def _norm(s) -> str:
     return " ".join(str(s).strip().lower().split())
 
 
-class SelfCheck(w.VBox):
+class KeyboardWidget:
+    """Mixin for course widgets with radio groups or dropdowns: displayed with the once-per-kernel script
+    that keeps their arrow keys from JupyterLab's cell shortcuts (:func:`keep_keys_in_widgets`)."""
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self._repr_mimebundle_(), raw=True)
+        keep_keys_in_widgets()
+
+
+class SelfCheck(KeyboardWidget, w.VBox):
     """One practice item as a self-check widget: controls, Check and Reset, score, hint or explanation.
 
     ``show_prompt=False`` (notebooks, where a markdown cell above holds the question) shows controls only;
@@ -118,12 +129,6 @@ class SelfCheck(w.VBox):
             self.feedback.layout = w.Layout(flex="1 1 auto", padding="0 0 0 12px")
             tail = [w.HBox([self.chart_view, self.feedback])]
         super().__init__([*self.controls, w.HBox([self.check_button, self.reset_button]), self.score_label, *tail])
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self._repr_mimebundle_(), raw=True)
-        keep_keys_in_widgets()
 
     @property
     def revealed(self) -> bool:
