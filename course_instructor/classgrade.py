@@ -282,8 +282,16 @@ def _run_tasks(root: Path, step: str, assignment: str, students: list[str], jobs
                     return
                 for attempt in range(RETRIES + 1):
                     if w is None:
-                        w = Worker(root, log)
-                        w.wait_ready(120)
+                        try:
+                            w = Worker(root, log)
+                            w.wait_ready(120)
+                        except (queue.Empty, RuntimeError, OSError) as e:
+                            if w is not None:
+                                w.kill()
+                            w = None
+                            status, msg = "failed", {"error": f"the grading worker did not start ({e or 'no answer'}): "
+                                                              f"see logs/grade-{assignment}.log"}
+                            break
                     try:
                         msg = w.run(step, assignment, student, timeout)
                     except queue.Empty:

@@ -156,3 +156,17 @@ def _has_user(name: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+def test_a_worker_that_cannot_start_fails_its_students_with_the_reason(tiny, monkeypatch):
+    import course_instructor.classgrade as cg
+
+    class Broken:
+        def __init__(self, *a, **k):
+            raise OSError("no python here")
+
+    monkeypatch.setattr(cg, "Worker", Broken)
+    room, _, _ = tiny
+    result = grade_class(room.root, "tiny", students=["ann", "ben"], jobs=2, feedback=False, progress=False)
+    assert [o.status for o in result.outcomes] == ["failed", "failed"]
+    assert "the grading worker did not start (no python here)" in result.outcomes[0].error
