@@ -290,7 +290,7 @@ def _run_tasks(root: Path, step: str, assignment: str, students: list[str], jobs
                                 w.kill()
                             w = None
                             status, msg = "failed", {"error": f"the grading worker did not start ({e or 'no answer'}): "
-                                                              f"see logs/grade-{assignment}.log"}
+                                                              f"see {log.name}"}
                             break
                     try:
                         msg = w.run(step, assignment, student, timeout)

@@ -170,3 +170,4 @@ def test_a_worker_that_cannot_start_fails_its_students_with_the_reason(tiny, mon
     result = grade_class(room.root, "tiny", students=["ann", "ben"], jobs=2, feedback=False, progress=False)
     assert [o.status for o in result.outcomes] == ["failed", "failed"]
     assert "the grading worker did not start (no python here)" in result.outcomes[0].error
+    assert str(room.root / "logs" / "grade-tiny.log") in result.outcomes[0].error
